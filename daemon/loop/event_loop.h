@@ -1,0 +1,33 @@
+#pragma once
+// The event loop that owns daemon state. Other threads (gRPC callbacks, the token fetcher)
+// never touch that state: they post() closures to the loop. Timers and now() are for the loop
+// thread. Implementations: UvEventLoop (libuv); tests may drive any other.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+namespace zerobusd {
+
+class EventLoop {
+ public:
+  using Callback = std::function<void()>;
+  using Clock = std::chrono::steady_clock;
+  using TimerId = uint64_t;
+
+  virtual ~EventLoop() = default;
+
+  // Runs `callback` on the loop thread, soon, in posting order. Thread-safe. Callbacks posted
+  // after the loop stopped are dropped (their captures destroyed).
+  virtual void post(Callback callback) = 0;
+
+  // Loop thread only. Runs `callback` once after `delay`. Returns an id for cancelTimer().
+  virtual TimerId addTimer(std::chrono::milliseconds delay, Callback callback) = 0;
+  // Loop thread only. Harmless for a timer that fired or was cancelled.
+  virtual void cancelTimer(TimerId id) = 0;
+
+  virtual bool isLoopThread() const = 0;
+  virtual Clock::time_point now() const { return Clock::now(); }
+};
+
+}  // namespace zerobusd

@@ -1,0 +1,40 @@
+# Sourced by scripts that need a running zerobus-fake: start_fake / stop_fake.
+#   start_fake <zerobus-fake binary> <work dir> [extra args...]
+# starts it on free loopback ports over TLS (certs from scripts/gen-certs.sh in <work dir>/certs),
+# waits (bounded) for its ready file and sets FAKE_PID, FAKE_GRPC, FAKE_HTTP, FAKE_ADMIN, FAKE_CA,
+# FAKE_OUT. stop_fake ends it. An EXIT trap stops it whatever happens.
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+
+start_fake() {
+  local bin=$1 work=$2; shift 2
+  mkdir -p "$work"
+  "$ROOT/scripts/gen-certs.sh" "$work/certs" >/dev/null
+  FAKE_CA=$work/certs/ca.pem
+  FAKE_OUT=$work/out
+  rm -rf "$FAKE_OUT" "$work/ready.json"
+  "$bin" --config "${FAKE_CONFIG:-$ROOT/config/zerobus-fake.yaml}" \
+    --grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+    --tls-cert "$work/certs/server.pem" --tls-key "$work/certs/server.key" \
+    --output-dir "$FAKE_OUT" --ready-file "$work/ready.json" "$@" >"$work/fake.log" 2>&1 &
+  FAKE_PID=$!
+  trap stop_fake EXIT
+  for _ in $(seq 1 200); do
+    [[ -f $work/ready.json ]] && break
+    kill -0 "$FAKE_PID" 2>/dev/null || { cat "$work/fake.log" >&2; echo "zerobus-fake did not start" >&2; return 1; }
+    sleep 0.05
+  done
+  [[ -f $work/ready.json ]] || { echo "zerobus-fake not ready after 10 s" >&2; return 1; }
+  FAKE_GRPC=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["grpc_port"])' "$work/ready.json")
+  FAKE_HTTP=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http_port"])' "$work/ready.json")
+  FAKE_ADMIN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["admin_port"])' "$work/ready.json")
+}
+
+stop_fake() {
+  if [[ -n ${FAKE_PID:-} ]] && kill -0 "$FAKE_PID" 2>/dev/null; then
+    kill -TERM "$FAKE_PID" 2>/dev/null || true
+    wait "$FAKE_PID" 2>/dev/null || true
+  fi
+  FAKE_PID=
+}
+
+fake_counters() { curl -sf "http://127.0.0.1:$FAKE_ADMIN/admin/counters"; }
