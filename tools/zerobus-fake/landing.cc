@@ -57,7 +57,7 @@ void Landing::land(const std::string& table, const std::string& stream_id, int64
   for (const std::string& record : records) {
     bytes += record.size();
     if (config_.track_duplicates &&
-        !s.seen.insert(std::hash<std::string_view>{}(record)).second) {
+        !s.seen.insert(std::hash<std::string_view>{}(record))) {
       ++s.counters.duplicates;
     }
   }
@@ -83,14 +83,17 @@ void Landing::writeRows(TableState& s, const std::string& table, const std::stri
       return;
     }
   }
+  // The prefix is the same for every record of the message: build it once.
+  std::string prefix = "{\"stream_id\":";
+  appendJsonString(prefix, stream_id);
+  prefix += ",\"offset\":" + std::to_string(offset) + ",\"index\":";
   std::string line;
   std::string error;
   int index = 0;
   for (const std::string& record : records) {
-    line.assign("{\"stream_id\":");
-    appendJsonString(line, stream_id);
-    line += ",\"offset\":" + std::to_string(offset) + ",\"index\":" + std::to_string(index++) +
-            ",\"row\":";
+    line.assign(prefix);
+    line += std::to_string(index++);
+    line += ",\"row\":";
     if (!decoder.decode(record, &line, &error)) {
       // Records are decoded before they are accepted, so this is a broken invariant.
       spdlog::error("landed record of {} no longer decodes: {}", table, error);

@@ -9,13 +9,13 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_set>
 
 #include <google/protobuf/repeated_ptr_field.h>
 #include <nlohmann/json.hpp>
 
 #include "tools/zerobus-fake/fake_config.h"
 #include "tools/zerobus-fake/row_decoder.h"
+#include "tools/zerobus-fake/seen_set.h"
 
 namespace zerobusd::fake {
 
@@ -57,7 +57,7 @@ class Landing {
   struct TableState {
     std::mutex mu;
     TableCounters counters;
-    std::unordered_set<uint64_t> seen;  // hashes of landed records, for duplicates
+    SeenSet seen;  // hashes of landed records, for duplicates
     std::FILE* file = nullptr;
     bool file_failed = false;
     double quota_clock = 0;  // seconds (steady clock) until which the table's budget is spent
