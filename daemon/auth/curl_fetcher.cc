@@ -1,5 +1,6 @@
 #include "daemon/auth/curl_fetcher.h"
 
+#include <cctype>
 #include <exception>
 #include <map>
 #include <stdexcept>
@@ -18,7 +19,12 @@ constexpr int kPollMs = 1000;
 constexpr long kMaxRedirects = 5;
 
 bool startsWithHttps(std::string_view url) {
-  return url.size() >= 8 && (url.substr(0, 8) == "https://" || url.substr(0, 8) == "HTTPS://");
+  constexpr std::string_view kHttps = "https://";
+  if (url.size() < kHttps.size()) return false;
+  for (size_t i = 0; i < kHttps.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(url[i])) != kHttps[i]) return false;
+  }
+  return true;
 }
 
 // curl codes a retry cannot fix: the request as configured is wrong, or the peer's answer is

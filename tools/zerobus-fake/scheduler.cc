@@ -32,7 +32,9 @@ void Scheduler::run() {
     }
     auto next = queue_.begin();
     if (next->first > Clock::now()) {
-      cv_.wait_until(lock, next->first);
+      // A copy: the queue (and so the node holding this key) may change while we wait.
+      Clock::time_point when = next->first;
+      cv_.wait_until(lock, when);
       continue;
     }
     std::function<void()> callback = std::move(next->second);

@@ -1,0 +1,153 @@
+#include "daemon/pipeline/table_pipeline.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace zerobusd::pipeline {
+
+TablePipeline::TablePipeline(EventLoop& loop, std::string table, BatchingOptions options,
+                             PoolFactory pools, BatchObserver observer)
+    : loop_(loop), table_(std::move(table)), options_(options), observer_(std::move(observer)) {
+  std::weak_ptr<bool> alive = alive_;
+  upstream::PoolCallbacks callbacks;
+  callbacks.on_batch_done = [this, alive](uint64_t cookie, upstream::BatchOutcome outcome,
+                                          Records records) {
+    if (!alive.expired()) onBatchDone(cookie, std::move(outcome), std::move(records));
+  };
+  pool_ = pools(std::move(callbacks));
+}
+
+TablePipeline::~TablePipeline() {
+  *alive_ = false;
+  if (linger_timer_) loop_.cancelTimer(*linger_timer_);
+}
+
+void TablePipeline::start() { pool_->start(); }
+
+void TablePipeline::submit(const std::shared_ptr<FrameSeg>& seg, Records records) {
+  uint32_t n = static_cast<uint32_t>(records.size());
+  queued_bytes_ += seg->bytes;
+  // A frame travels whole when it fits one batch; a larger one is cut into batch-sized pieces
+  // (the request limit is fixed by the service).
+  uint32_t from = 0;
+  while (from < n) {
+    uint32_t to = from;
+    uint64_t bytes = 0;
+    while (to < n) {
+      uint64_t size = records.Get(static_cast<int>(to)).size();
+      bool full = (to > from) && (static_cast<int64_t>(to - from) >= options_.max_records ||
+                                  static_cast<int64_t>(bytes + size) > options_.max_bytes);
+      if (full) break;
+      bytes += size;
+      ++to;
+    }
+    uint64_t pending_records = static_cast<uint64_t>(current_.records.size());
+    if (pending_records > 0 &&
+        (static_cast<int64_t>(pending_records + (to - from)) > options_.max_records ||
+         static_cast<int64_t>(current_.bytes + bytes) > options_.max_bytes)) {
+      sendBatch();
+    }
+    appendPiece({seg, from, to}, records, from, to, bytes);
+    from = to;
+  }
+  if (static_cast<int64_t>(current_.records.size()) >= options_.max_records ||
+      static_cast<int64_t>(current_.bytes) >= options_.max_bytes) {
+    sendBatch();
+  } else if (!current_.records.empty() && !linger_timer_) {
+    std::weak_ptr<bool> alive = alive_;
+    linger_timer_ = loop_.addTimer(std::chrono::milliseconds(options_.linger_ms), [this, alive] {
+      if (alive.expired()) return;
+      linger_timer_.reset();
+      sendBatch();
+    });
+  }
+}
+
+void TablePipeline::appendPiece(Piece piece, Records& records, uint32_t from, uint32_t to,
+                                uint64_t bytes) {
+  // Move the record strings (pointers, not bytes) into the batch.
+  for (uint32_t i = from; i < to; ++i) {
+    current_.records.Add(std::move(*records.Mutable(static_cast<int>(i))));
+  }
+  current_.bytes += bytes;
+  current_.pieces.push_back(std::move(piece));
+}
+
+void TablePipeline::sendBatch() {
+  if (linger_timer_) {
+    loop_.cancelTimer(*linger_timer_);
+    linger_timer_.reset();
+  }
+  if (current_.records.empty()) return;
+  uint64_t cookie = next_cookie_++;
+  Batch batch = std::move(current_);
+  current_ = Batch{};
+  Records records;
+  records.Swap(&batch.records);
+  inflight_.emplace(cookie, std::move(batch));
+  pool_->submit(cookie, std::move(records));
+}
+
+void TablePipeline::onBatchDone(uint64_t cookie, upstream::BatchOutcome outcome, Records /*records*/) {
+  auto it = inflight_.find(cookie);
+  if (it == inflight_.end()) return;
+  Batch batch = std::move(it->second);
+  inflight_.erase(it);
+  if (observer_) observer_(outcome);
+  if (outcome.status.ok()) {
+    records_durable_ += outcome.records;
+    for (auto& piece : batch.pieces) piece.seg->handle->pieceDurable(*piece.seg);
+  } else {
+    records_failed_ += outcome.records;
+    uint16_t code = outcome.retriable ? kUpstreamUnavailable : kUpstreamRejected;
+    if (outcome.status.code() == absl::StatusCode::kCancelled) code = kShuttingDown;
+    std::string message = "Zerobus: " + outcome.status.ToString();
+    for (auto& piece : batch.pieces) {
+      piece.seg->handle->pieceFailed(*piece.seg, piece.begin, piece.end, code, outcome.retriable,
+                                     message);
+    }
+  }
+  release(batch.bytes);
+}
+
+void TablePipeline::release(uint64_t bytes) {
+  queued_bytes_ -= std::min(queued_bytes_, bytes);
+  if (hasRoom() && !room_waiters_.empty()) {
+    auto waiters = std::move(room_waiters_);
+    room_waiters_.clear();
+    for (auto& w : waiters) w();
+  }
+}
+
+void TablePipeline::waitForRoom(std::function<void()> resume) {
+  if (hasRoom()) {
+    resume();
+    return;
+  }
+  room_waiters_.push_back(std::move(resume));
+}
+
+void TablePipeline::flushNow() { sendBatch(); }
+
+void TablePipeline::drain(std::function<void()> done) {
+  sendBatch();
+  pool_->drain(std::move(done));
+}
+
+void TablePipeline::close(std::function<void()> done) {
+  sendBatch();
+  pool_->close(std::move(done));
+}
+
+TableStats TablePipeline::stats() const {
+  TableStats s;
+  s.queued_bytes = queued_bytes_;
+  s.batcher_records = static_cast<uint64_t>(current_.records.size());
+  s.batches_inflight = static_cast<uint64_t>(inflight_.size());
+  s.records_durable = records_durable_;
+  s.records_failed = records_failed_;
+  return s;
+}
+
+}  // namespace zerobusd::pipeline
