@@ -116,8 +116,7 @@ bool CurlFetcher::configure(Transfer& transfer, std::string* why) {
   set(CURLOPT_POST, 1L);
   set(CURLOPT_POSTFIELDS, request.form_body.c_str());  // not copied: lives in `transfer`
   set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.form_body.size()));
-  transfer.headers =
-      curl_slist_append(nullptr, "Content-Type: application/x-www-form-urlencoded");
+  transfer.headers = curl_slist_append(nullptr, "Content-Type: application/x-www-form-urlencoded");
   // No "Expect: 100-continue" round trip for long forms (long table names).
   if (transfer.headers != nullptr) {
     curl_slist* with_expect = curl_slist_append(transfer.headers, "Expect:");
@@ -241,8 +240,8 @@ void CurlFetcher::run() {
             "request to " + url + " failed: the answer exceeds " +
             std::to_string(transfer->request.max_answer_bytes) + " bytes"));
       } else if (code != CURLE_OK) {
-        transfer->complete(statusForCurlError(code, transfer->error, url,
-                                              transfer->request.total_timeout));
+        transfer->complete(
+            statusForCurlError(code, transfer->error, url, transfer->request.total_timeout));
       } else {
         HttpAnswer answer;
         curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &answer.status);

@@ -62,8 +62,8 @@ struct HttpAnswer {
 
 // How a transfer that produced no complete answer is reported (the table above).
 [[nodiscard]] absl::Status statusForCurlError(CURLcode code, std::string_view detail,
-                                std::string_view display_url,
-                                std::chrono::milliseconds total_timeout);
+                                              std::string_view display_url,
+                                              std::chrono::milliseconds total_timeout);
 
 class CurlFetcher {
  public:

@@ -109,8 +109,8 @@ std::optional<std::chrono::seconds> parseExpiresIn(const nlohmann::json& value) 
 absl::StatusOr<TableName> splitTableName(std::string_view full_name) {
   const size_t first = full_name.find('.');
   const size_t second = first == std::string_view::npos ? first : full_name.find('.', first + 1);
-  const bool three_parts = second != std::string_view::npos &&
-                           full_name.find('.', second + 1) == std::string_view::npos;
+  const bool three_parts =
+      second != std::string_view::npos && full_name.find('.', second + 1) == std::string_view::npos;
   if (!three_parts || first == 0 || second == first + 1 || second + 1 == full_name.size()) {
     return absl::InvalidArgumentError("table name '" + printable(full_name, 256) +
                                       "' is not catalog.schema.table (three non-empty parts)");
@@ -152,9 +152,9 @@ std::string tokenEndpointUrl(std::string_view workspace_url) {
 std::string displayUrl(std::string_view url) {
   const size_t scheme = schemeLength(url);
   const size_t authority_end = url.find_first_of("/?#", scheme);
-  const std::string_view authority = url.substr(scheme, authority_end == std::string_view::npos
-                                                            ? std::string_view::npos
-                                                            : authority_end - scheme);
+  const std::string_view authority =
+      url.substr(scheme, authority_end == std::string_view::npos ? std::string_view::npos
+                                                                 : authority_end - scheme);
   const size_t at = authority.rfind('@');
   std::string out;
   if (at == std::string_view::npos) {
@@ -213,16 +213,14 @@ std::string tokenRequestForm(std::string_view workspace_id, const TableName& tab
          "&grant_type=client_credentials";
 }
 
-absl::StatusOr<TokenResponse> parseTokenResponse(std::string_view body,
-                                                 std::string_view endpoint) {
+absl::StatusOr<TokenResponse> parseTokenResponse(std::string_view body, std::string_view endpoint) {
   const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) {
     return absl::UnauthenticatedError("OAuth token endpoint " + std::string(endpoint) +
                                       " answered with a body that is not a JSON object");
   }
   const auto token = json.find("access_token");
-  if (token == json.end() || !token->is_string() ||
-      token->get_ref<const std::string&>().empty()) {
+  if (token == json.end() || !token->is_string() || token->get_ref<const std::string&>().empty()) {
     return absl::UnauthenticatedError("OAuth token endpoint " + std::string(endpoint) +
                                       " answered without an access_token");
   }

@@ -172,10 +172,12 @@ void OAuthTokenSource::onFetched(Clock::time_point started, std::string token,
         });
       }
       log_->debug("auth: token for {} fetched, expires in {} s, refresh in {} ms", table_,
-                    expires_in->count(), untilCeil(times.refresh_at, now).count());
+                  expires_in->count(), untilCeil(times.refresh_at, now).count());
     } else {
-      log_->warn("auth: token for {} arrived with its lifetime ({} s) already used up; not "
-                   "cached", table_, expires_in->count());
+      log_->warn(
+          "auth: token for {} arrived with its lifetime ({} s) already used up; not "
+          "cached",
+          table_, expires_in->count());
     }
   } else {
     log_->debug("auth: token for {} fetched without a usable expires_in; not cached", table_);
@@ -196,7 +198,7 @@ void OAuthTokenSource::onFailed(const absl::Status& raw) {
     if (cachedUsable(loop_.now())) {
       const auto left = untilCeil(cached_->times.usable_until, loop_.now());
       log_->warn("auth: refreshing the token for {} failed ({} ms of validity left): {}", table_,
-                   left.count(), std::string(status.message()));
+                 left.count(), std::string(status.message()));
       scheduleRetry(background_failures_);
     }
     return;
@@ -205,7 +207,7 @@ void OAuthTokenSource::onFailed(const absl::Status& raw) {
   ++round_attempts_;
   if (retriable && round_attempts_ < options_.retry.max_attempts) {
     log_->debug("auth: token attempt {} for {} failed, retrying: {}", round_attempts_, table_,
-                  std::string(status.message()));
+                std::string(status.message()));
     scheduleRetry(round_attempts_);
     return;
   }
@@ -265,8 +267,8 @@ void OAuthTokenSource::deliver(const absl::StatusOr<std::string>& result) {
 }
 
 absl::Status OAuthTokenSource::redacted(const absl::Status& status) const {
-  std::string message = redactSecrets(std::string(status.message()),
-                                      {request_.password, basic_credentials_});
+  std::string message =
+      redactSecrets(std::string(status.message()), {request_.password, basic_credentials_});
   return absl::Status(status.code(), message);
 }
 

@@ -132,17 +132,17 @@ class OAuthTokenSource final : public TokenSource,
   const OAuthTokenOptions options_;
   const std::shared_ptr<spdlog::logger> log_;
   const std::string table_;
-  absl::Status config_status_;  // not OK: every getToken fails with it
-  HttpPost request_;            // built once; holds the credentials
-  std::string endpoint_;        // token URL for messages (no user-info)
+  absl::Status config_status_;     // not OK: every getToken fails with it
+  HttpPost request_;               // built once; holds the credentials
+  std::string endpoint_;           // token URL for messages (no user-info)
   std::string basic_credentials_;  // base64(id:secret), only to redact it from messages
 
   // Loop thread only.
   std::optional<Cached> cached_;
   bool fetching_ = false;
   std::vector<Callback> waiters_;
-  int round_attempts_ = 0;        // attempts finished since the current waiters began waiting
-  int background_failures_ = 0;   // consecutive failed refreshes (backoff exponent)
+  int round_attempts_ = 0;       // attempts finished since the current waiters began waiting
+  int background_failures_ = 0;  // consecutive failed refreshes (backoff exponent)
   std::optional<EventLoop::TimerId> refresh_timer_;
   std::optional<EventLoop::TimerId> retry_timer_;
   std::minstd_rand random_;

@@ -29,9 +29,10 @@ void TablePipeline::submit(const std::shared_ptr<FrameSeg>& seg, Records records
   uint32_t n = static_cast<uint32_t>(records.size());
   queued_bytes_ += seg->bytes;
   // A frame travels whole when it fits one batch; a larger one is cut into batch-sized pieces
-  // (the request limit is fixed by the service).
-  uint32_t from = 0;
-  while (from < n) {
+  // (the request limit is fixed by the service). The cuts come first: the segment must know
+  // how many pieces it has before any of them can complete.
+  std::vector<std::pair<uint32_t, uint64_t>> cuts;  // (end, bytes) of each piece
+  for (uint32_t from = 0; from < n;) {
     uint32_t to = from;
     uint64_t bytes = 0;
     while (to < n) {
@@ -42,6 +43,12 @@ void TablePipeline::submit(const std::shared_ptr<FrameSeg>& seg, Records records
       bytes += size;
       ++to;
     }
+    cuts.emplace_back(to, bytes);
+    from = to;
+  }
+  seg->pieces_pending = static_cast<uint32_t>(cuts.size());
+  uint32_t from = 0;
+  for (auto [to, bytes] : cuts) {
     uint64_t pending_records = static_cast<uint64_t>(current_.records.size());
     if (pending_records > 0 &&
         (static_cast<int64_t>(pending_records + (to - from)) > options_.max_records ||

@@ -57,8 +57,9 @@ class TablePipeline {
   void start();
   const std::string& table() const { return table_; }
 
-  // Takes `records`, the accepted records of `seg` (seg->accepted() of them, in order). The
-  // caller checks hasRoom() first; going over max_queue_bytes by one frame is allowed.
+  // Takes `records`, the accepted records of `seg` (seg->accepted() of them, in order; at least
+  // one), and sets seg->pieces_pending. The caller checks hasRoom() first; going over
+  // max_queue_bytes by one frame is allowed.
   void submit(const std::shared_ptr<FrameSeg>& seg, Records records);
   bool hasRoom() const { return queued_bytes_ < static_cast<uint64_t>(options_.max_queue_bytes); }
   // Calls `resume` once when there is room again.

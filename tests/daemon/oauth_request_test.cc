@@ -38,8 +38,7 @@ TEST(OAuthRequestTest, RejectsTableNamesThatAreNotThreeNonEmptyParts) {
 TEST(OAuthRequestTest, DerivesWorkspaceIdLikeTheSdk) {
   EXPECT_EQ(workspaceIdFromEndpoint("https://1234567890.zerobus.us-west-2.cloud.databricks.com"),
             "1234567890");
-  EXPECT_EQ(workspaceIdFromEndpoint("1234567890.zerobus.eastus.azuredatabricks.net"),
-            "1234567890");
+  EXPECT_EQ(workspaceIdFromEndpoint("1234567890.zerobus.eastus.azuredatabricks.net"), "1234567890");
   EXPECT_EQ(workspaceIdFromEndpoint("http://ws.example"), "ws");
   // §1: no validation, these are what the SDK sends against local fakes.
   EXPECT_EQ(workspaceIdFromEndpoint("https://localhost:50443"), "localhost:50443");
@@ -139,8 +138,8 @@ TEST(OAuthRequestTest, ParsesTokenAndExpiresInForms) {
     EXPECT_FALSE(parsed->expires_in.has_value()) << body;
   }
   // Huge values are kept (saturated); the refresh rule caps them.
-  auto huge = parseTokenResponse(R"({"access_token":"abc","expires_in":99999999999999999999})",
-                                 "e");
+  auto huge =
+      parseTokenResponse(R"({"access_token":"abc","expires_in":99999999999999999999})", "e");
   ASSERT_TRUE(huge.ok());
   auto huge_quoted =
       parseTokenResponse(R"({"access_token":"abc","expires_in":"99999999999999999999"})", "e");
@@ -251,8 +250,8 @@ TEST(RefreshPolicyTest, RefreshStartsWhileTheTokenIsStillServed) {
 
 TEST(RefreshPolicyTest, CapsAbsurdLifetimes) {
   const EventLoop::Clock::time_point t0{};
-  const auto times = tokenTimes(t0, seconds(std::numeric_limits<int64_t>::max() / 1000),
-                                RefreshPolicy{});
+  const auto times =
+      tokenTimes(t0, seconds(std::numeric_limits<int64_t>::max() / 1000), RefreshPolicy{});
   EXPECT_EQ(times.expires_at, t0 + std::chrono::hours(24));
 }
 

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <future>
@@ -32,8 +33,6 @@
 namespace zerobusd {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using fake::TokenCheck;
 using fake::TokenFaults;
 using fake::testing::kAirQuality;
@@ -42,6 +41,8 @@ using fake::testing::waitFor;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using TokenResult = absl::StatusOr<std::string>;
 
 constexpr auto kWait = seconds(20);  // bound on every wait; sanitizer builds are slow
@@ -205,8 +206,12 @@ class OAuthTokenSourceTest : public fake::testing::FakeTest {
     auto promise = std::make_shared<std::promise<TokenResult>>();
     auto future = promise->get_future();
     onLoop([&] {
-      source.getToken(invalidate, [promise](TokenResult result) {
-        promise->set_value(std::move(result));
+      source.getToken(invalidate, [promise](const TokenResult& result) {
+        // A fresh Status for the test thread: copies share a refcounted rep whose count Debian's
+        // (uninstrumented) libabsl_status changes, which TSan would report as a race.
+        promise->set_value(result.ok() ? TokenResult(*result)
+                                       : TokenResult(absl::Status(result.status().code(),
+                                                                  result.status().message())));
       });
     });
     return future;
@@ -390,8 +395,9 @@ TEST_F(OAuthTokenSourceTest, ZeroOrMissingExpiresInIsUsedButNotCached) {
 }
 
 TEST_F(OAuthTokenSourceTest, CacheHandsOutOneSourcePerKey) {
-  onLoop([&] { cache_ = std::make_unique<OAuthTokenCache>(*loop_, *fetcher_, metrics_,
-                                                          fastOptions()); });
+  onLoop([&] {
+    cache_ = std::make_unique<OAuthTokenCache>(*loop_, *fetcher_, metrics_, fastOptions());
+  });
   std::shared_ptr<TokenSource> a;
   std::shared_ptr<TokenSource> b;
   std::shared_ptr<TokenSource> events;
@@ -744,8 +750,8 @@ TEST_F(OAuthTokenSourceTest, SecretNeverAppearsInStatusOrLog) {
   refused.workspace_url = "http://127.0.0.1:" + std::to_string(closedPort());
   collect(makeSource(refused, options));
   auto user_info = c;  // credentials in the URL are not printed either
-  user_info.workspace_url = std::string("http://secret-client:") + kSecret + "@127.0.0.1:" +
-                            std::to_string(closedPort());
+  user_info.workspace_url =
+      std::string("http://secret-client:") + kSecret + "@127.0.0.1:" + std::to_string(closedPort());
   collect(makeSource(user_info, options));
 
   ASSERT_EQ(errors.size(), 7u);
@@ -766,8 +772,8 @@ class OAuthTokenSourceTlsTest : public OAuthTokenSourceTest {
  protected:
   void SetUp() override {
     OAuthTokenSourceTest::SetUp();
-    const std::string command = std::string(ZEROBUSD_SOURCE_DIR) + "/scripts/gen-certs.sh " +
-                                certs_.path() + " >/dev/null";
+    const std::string command =
+        std::string(ZEROBUSD_SOURCE_DIR) + "/scripts/gen-certs.sh " + certs_.path() + " >/dev/null";
     ASSERT_EQ(std::system(command.c_str()), 0);
     restartWith([&](fake::FakeConfig& c) {
       c.plaintext = false;
