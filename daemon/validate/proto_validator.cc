@@ -240,19 +240,19 @@ class ProtoValidator final : public RecordValidator {
           const uint8_t* next = readVarint(p, end, &ignored);
           return next != nullptr ? next : fail(failure, p, &field, "truncated or over-long varint");
         }
-        if (wire_type == kLengthDelimited && field.packable) return packed(field, tag_at, p, end, 0, failure);
+        if (wire_type == kLengthDelimited && field.packable) return packed(field, p, end, 0, failure);
         break;
       case Kind::Fixed64:
         if (wire_type == kFixed64) {
           return end - p >= 8 ? p + 8 : fail(failure, p, &field, "truncated fixed64");
         }
-        if (wire_type == kLengthDelimited && field.packable) return packed(field, tag_at, p, end, 8, failure);
+        if (wire_type == kLengthDelimited && field.packable) return packed(field, p, end, 8, failure);
         break;
       case Kind::Fixed32:
         if (wire_type == kFixed32) {
           return end - p >= 4 ? p + 4 : fail(failure, p, &field, "truncated fixed32");
         }
-        if (wire_type == kLengthDelimited && field.packable) return packed(field, tag_at, p, end, 4, failure);
+        if (wire_type == kLengthDelimited && field.packable) return packed(field, p, end, 4, failure);
         break;
       case Kind::Bytes:
       case Kind::String:
@@ -302,7 +302,7 @@ class ProtoValidator final : public RecordValidator {
   }
 
   // A packed run of varints (element_size 0) or fixed-size elements.
-  const uint8_t* packed(const Field& field, const uint8_t*, const uint8_t* p, const uint8_t* end,
+  const uint8_t* packed(const Field& field, const uint8_t* p, const uint8_t* end,
                         std::size_t element_size, Failure* failure) const {
     const uint8_t* body = p;
     std::size_t length = 0;
@@ -333,7 +333,7 @@ class ProtoValidator final : public RecordValidator {
       if (field.required_bit < 0) continue;
       const auto bit = static_cast<unsigned>(field.required_bit);
       if ((seen[bit / 64] & (uint64_t{1} << (bit % 64))) == 0) {
-        return fail(failure, p, &field, "required field is missing");
+        return fail(failure, p, &field, "required but missing");
       }
     }
     return p;
@@ -344,7 +344,7 @@ class ProtoValidator final : public RecordValidator {
     uint64_t result = 0;
     for (unsigned shift = 0; shift < 70 && p < end; shift += 7) {
       const uint8_t byte = *p++;
-      result |= static_cast<uint64_t>(byte & 0x7F) << (shift < 64 ? shift : 63);
+      result |= static_cast<uint64_t>(byte & 0x7F) << shift;  // the 10th byte's high bits drop
       if (byte < 0x80) {
         *out = result;
         return p;

@@ -10,3 +10,7 @@ zerobusd_add_test(upstream_channel_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/channel_test.cc
   LIBS zerobusd_upstream
   LABELS unit)
+zerobusd_add_test(upstream_oauth_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/upstream_oauth_test.cc
+  LIBS zerobusd_upstream_fixture zerobusd_auth
+  LABELS integration)

@@ -206,6 +206,7 @@ namespace details {
 struct AckState;
 struct TableState;
 class ClientCore;
+struct Access;
 }  // namespace details
 
 /// Tracks the records of one ingest call. Copyable (copies share the state); every record gets
@@ -244,7 +245,7 @@ class AckHandle {
   void onDone(std::function<void(const Outcome&)> callback) const;
 
  private:
-  friend class details::ClientCore;
+  friend struct details::Access;
   explicit AckHandle(std::shared_ptr<details::AckState> state) : state_(std::move(state)) {}
   std::shared_ptr<details::AckState> state_;
 };
@@ -284,7 +285,7 @@ class Table {
   Status close(std::chrono::milliseconds timeout);
 
  private:
-  friend class details::ClientCore;
+  friend struct details::Access;
   explicit Table(std::shared_ptr<details::TableState> state) : state_(std::move(state)) {}
   std::shared_ptr<details::TableState> state_;
 };
