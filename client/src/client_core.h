@@ -53,7 +53,6 @@ struct TableState {
 
   // Everything below is guarded by core->mu_.
   bool closed = false;     // Table::close() was called
-  bool registered = false;  // in core->tables_
   uint64_t generation = 0;  // the connection `handle` belongs to
   uint32_t handle = 0;      // 0: no handle on the current connection
   std::optional<Error> open_error;  // why the last re-open failed
@@ -81,7 +80,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   Status connectFirst();
   Result<Table> openTable(std::string_view name, RecordType type);
   AckHandle ingest(TableState& table, std::span<const std::string_view> records, bool may_block);
-  Status flush(TableState* table, std::chrono::milliseconds timeout);
+  // `table_closing`: the flush of Table::close(), allowed on a table already marked closed.
+  Status flush(TableState* table, std::chrono::milliseconds timeout, bool table_closing = false);
   Status closeTable(TableState& table, std::chrono::milliseconds timeout);
   Result<std::chrono::nanoseconds> ping(std::chrono::milliseconds timeout);
   Result<std::string> status(std::chrono::milliseconds timeout);
@@ -184,7 +184,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::thread io_thread_;
 
   // What the daemon announced.
-  uint8_t ack_levels_ = 0;
+  std::atomic<uint8_t> ack_levels_{0};  // granted; read without mu_ by finalIsDurable()
   uint32_t max_frame_bytes_ = frame::kPreHandshakeMaxFrame;
   uint32_t max_records_per_frame_ = 1;
   uint64_t window_records_ = 0;

@@ -29,7 +29,9 @@ template <typename T>
 class Family : public Collectable {
  public:
   Family(std::string name, std::string help, Labels constant_labels)
-      : name_(std::move(name)), help_(std::move(help)), constant_labels_(std::move(constant_labels)) {
+      : name_(std::move(name)),
+        help_(std::move(help)),
+        constant_labels_(std::move(constant_labels)) {
     detail::checkMetricName(name_);
     detail::checkHelp(name_, help_);
     detail::checkConstantLabels(name_, constant_labels_, T::metric_type);

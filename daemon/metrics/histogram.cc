@@ -17,8 +17,7 @@ Histogram::BucketBoundaries checkedBounds(const Histogram::BucketBoundaries& buc
   }
   for (std::size_t i = 0; i < bounds.size(); ++i) {
     if (!std::isfinite(bounds[i])) {
-      throw std::invalid_argument("histogram bucket bound " + std::to_string(i) +
-                                  " is not finite");
+      throw std::invalid_argument("histogram bucket bound " + std::to_string(i) + " is not finite");
     }
     if (i > 0 && !(bounds[i - 1] < bounds[i])) {
       throw std::invalid_argument("histogram bucket bounds must be strictly increasing");

@@ -88,8 +88,9 @@ struct HttpExporter::State {
       }
       // Each registry is sorted; across several, order by name too so that the answer does
       // not depend on registration order.
-      std::stable_sort(families.begin(), families.end(),
-                       [](const MetricFamily& a, const MetricFamily& b) { return a.name < b.name; });
+      std::stable_sort(
+          families.begin(), families.end(),
+          [](const MetricFamily& a, const MetricFamily& b) { return a.name < b.name; });
       response.status = 200;
       response.set_content(TextSerializer().Serialize(families), std::string(kTextContentType));
     } catch (const std::exception& e) {
@@ -175,8 +176,11 @@ absl::Status HttpExporter::start() {
   const std::size_t threads = s.options.threads;
   server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server->set_socket_options(setSocketOptions);
-  // Keep-alive is what bounds stop(): httplib finishes a connection's idle wait before its
-  // worker exits. Prometheus scrapes every few seconds at most, so reuse is worth little.
+  // stop() joins the workers, and httplib lets a worker sit out a kept-alive connection's idle
+  // wait first (5 s by default). Scrapes come seconds apart on loopback, where a new
+  // connection costs nothing: answer each request with "Connection: close", and wait at most
+  // a second for a connected client's first request.
+  server->set_keep_alive_max_count(1);
   server->set_keep_alive_timeout(1);
   server->set_read_timeout(std::chrono::seconds(5));
   server->set_write_timeout(std::chrono::seconds(5));

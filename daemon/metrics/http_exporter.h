@@ -66,8 +66,9 @@ class HttpExporter {
 
   // Binds the address and starts serving; returns once requests are being served.
   [[nodiscard]] absl::Status start();
-  // Stops accepting, lets requests in flight finish, joins every thread. Idempotent. Takes
-  // up to about a second when a client holds an idle keep-alive connection.
+  // Stops accepting, lets requests in flight finish, joins every thread. Idempotent. Each
+  // connection serves one request (no idle keep-alive to wait out); a client that connected
+  // but has not sent its request yet can hold stop() up to a second.
   void stop();
 
   // The bound port (the chosen one for port 0); 0 when not started.

@@ -75,8 +75,7 @@ void appendLabels(std::string& out, const std::vector<ClientMetric::Label>& labe
 
 // `<name><suffix>{labels} ` : the start of one sample line, up to its value.
 void appendSampleStart(std::string& out, const std::string& name, std::string_view suffix,
-                       const std::vector<ClientMetric::Label>& labels,
-                       const double* le = nullptr) {
+                       const std::vector<ClientMetric::Label>& labels, const double* le = nullptr) {
   out += name;
   out += suffix;
   appendLabels(out, labels, le);

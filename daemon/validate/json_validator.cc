@@ -176,7 +176,8 @@ class JsonValidator final : public RecordValidator {
 
   // "key" : (the value follows)
   static bool member(Cursor& c) {
-    if (c.p == c.end || *c.p != '"') return fail(c, "expected a string key");
+    if (c.p == c.end) return fail(c, "truncated: expected a string key");
+    if (*c.p != '"') return fail(c, "expected a string key");
     if (!string(c)) return false;
     skipSpace(c);
     if (c.p == c.end || *c.p != ':') return fail(c, "expected ':' after an object key");

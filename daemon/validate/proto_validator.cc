@@ -261,7 +261,7 @@ class ProtoValidator final : public RecordValidator {
         const uint8_t* body = p;
         std::size_t length = 0;
         if (!readLength(&body, end, &length)) {
-          return fail(failure, p, &field, "length runs past the end of the record");
+          return fail(failure, p, &field, "bad length: over-long, or past the end of the record");
         }
         const uint8_t* body_end = body + length;
         if (field.kind == Kind::String) {
@@ -307,7 +307,7 @@ class ProtoValidator final : public RecordValidator {
     const uint8_t* body = p;
     std::size_t length = 0;
     if (!readLength(&body, end, &length)) {
-      return fail(failure, p, &field, "packed length runs past the end of the record");
+      return fail(failure, p, &field, "bad packed length: over-long, or past the end of the record");
     }
     const uint8_t* body_end = body + length;
     if (element_size != 0) {
@@ -353,12 +353,14 @@ class ProtoValidator final : public RecordValidator {
     return nullptr;
   }
 
-  // A length prefix at *p whose body fits before `end`; *p moves past the prefix.
+  // A length prefix at *p whose body fits before `end`; *p moves past the prefix. As strict
+  // as protobuf's own parser: at most 5 bytes and below 2^31 - 16, so a redundant encoding
+  // such as 80 80 80 80 80 80 00 (a 7-byte zero) is refused here as it is there.
   static bool readLength(const uint8_t** p, const uint8_t* end, std::size_t* length) {
     uint64_t value;
     const uint8_t* body = readVarint(*p, end, &value);
-    if (body == nullptr || value > static_cast<uint64_t>(end - body) ||
-        value > static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) {
+    if (body == nullptr || body - *p > 5 || value > static_cast<uint64_t>(end - body) ||
+        value > static_cast<uint64_t>(std::numeric_limits<int32_t>::max() - 16)) {
       return false;
     }
     *p = body;

@@ -130,7 +130,8 @@ def main():
         print("FAIL:\n  " + "\n  ".join(problems))
         print("--- exposition ---\n" + text)
         return 1
-    print(f"prometheus_client parsed {len(families)} families, {len(seen)} samples, all as expected")
+    print(f"prometheus_client parsed {len(families)} families, {len(seen)} samples, "
+          "all as expected")
     return 0
 
 

@@ -53,8 +53,8 @@ std::shared_ptr<Registry> buildDemoRegistry() {
                     .Name("zerobusd_demo_batch_size_records")
                     .Help("Records per batch request.")
                     .Register(*registry);
-  Histogram& events = batch.Add({{"table", "main.default.events"}},
-                                Histogram::BucketBoundaries{1, 10, 100, 1000});
+  Histogram& events =
+      batch.Add({{"table", "main.default.events"}}, Histogram::BucketBoundaries{1, 10, 100, 1000});
   for (double v : {0.5, 1.0, 5.0, 10.0, 50.0, 500.0, 5000.0}) events.Observe(v);
 
   Histogram& latency = BuildHistogram()

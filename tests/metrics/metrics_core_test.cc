@@ -182,11 +182,12 @@ TEST(FamilyTest, CollectMergesConstantLabelsSortedByName) {
 
 TEST(FamilyTest, RefusesInvalidLabels) {
   Registry registry;
-  auto& counters = BuildCounter().Name("x_total").Help("h").Labels({{"role", "r"}}).Register(registry);
+  auto& counters =
+      BuildCounter().Name("x_total").Help("h").Labels({{"role", "r"}}).Register(registry);
   for (const char* name : {"", "1abc", "a-b", "a.b", "a:b", "__reserved", "é", "a b"}) {
     EXPECT_THROW(counters.Add({{name, "v"}}), std::invalid_argument) << name;
   }
-  EXPECT_THROW(counters.Add({{"role", "again"}}), std::invalid_argument);     // constant label
+  EXPECT_THROW(counters.Add({{"role", "again"}}), std::invalid_argument);      // constant label
   EXPECT_THROW(counters.Add({{"table", "\xC3\x28"}}), std::invalid_argument);  // bad UTF-8
   EXPECT_NO_THROW(counters.Add({{"_ok", "v"}, {"le", "fine on a counter"}}));
   EXPECT_NO_THROW(counters.Add({{"table", "main.défaut.événements"}}));
@@ -195,8 +196,9 @@ TEST(FamilyTest, RefusesInvalidLabels) {
   auto& histograms = BuildHistogram().Name("h_seconds").Help("h").Register(registry);
   EXPECT_THROW(histograms.Add({{"le", "1"}}, Histogram::BucketBoundaries{1}),
                std::invalid_argument);
-  EXPECT_THROW(BuildHistogram().Name("h2_seconds").Help("h").Labels({{"le", "1"}}).Register(registry),
-               std::invalid_argument);
+  EXPECT_THROW(
+      BuildHistogram().Name("h2_seconds").Help("h").Labels({{"le", "1"}}).Register(registry),
+      std::invalid_argument);
   EXPECT_THROW(BuildGauge().Name("g").Help("h").Labels({{"__x", "1"}}).Register(registry),
                std::invalid_argument);
 }
@@ -287,10 +289,10 @@ TEST(ValidationTest, Utf8) {
   EXPECT_TRUE(isValidUtf8("\xE2\x82\xAC"));      // €
   EXPECT_TRUE(isValidUtf8("\xF0\x9F\x98\x80"));  // U+1F600
   EXPECT_FALSE(isValidUtf8("\x80"));
-  EXPECT_FALSE(isValidUtf8("\xC3"));               // truncated
-  EXPECT_FALSE(isValidUtf8("\xC0\xAF"));           // overlong '/'
-  EXPECT_FALSE(isValidUtf8("\xED\xA0\x80"));       // surrogate
-  EXPECT_FALSE(isValidUtf8("\xF4\x90\x80\x80"));   // above U+10FFFF
+  EXPECT_FALSE(isValidUtf8("\xC3"));              // truncated
+  EXPECT_FALSE(isValidUtf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(isValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(isValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
   EXPECT_FALSE(isValidUtf8("\xF8\x88\x80\x80\x80"));
 }
 
@@ -304,9 +306,8 @@ TEST(InfoGaugeTest, RegistersAGaugeAtOneWithTheLabels) {
   const auto families = registry.Collect();
   ASSERT_EQ(families.size(), 1U);
   EXPECT_EQ(families[0].type, MetricType::Gauge);
-  EXPECT_THAT(families[0].metric[0].label,
-              ElementsAre(ClientMetric::Label{"grpc", "1.51.1"},
-                          ClientMetric::Label{"version", "0.1.0"}));
+  EXPECT_THAT(families[0].metric[0].label, ElementsAre(ClientMetric::Label{"grpc", "1.51.1"},
+                                                       ClientMetric::Label{"version", "0.1.0"}));
   EXPECT_THROW(registerInfoGauge(registry, "zerobusd_build", "h", {}), std::invalid_argument);
   EXPECT_THROW(registerInfoGauge(registry, "_info", "h", {}), std::invalid_argument);
 }
@@ -325,6 +326,7 @@ TEST(ConcurrencyTest, CounterIncrementsFromManyThreadsSumExactly) {
 
 TEST(ConcurrencyTest, GaugeUpdatesFromManyThreadsSumExactly) {
   constexpr int kThreads = 8;
+  constexpr int kEvenThreads = kThreads / 2;  // these also decrement
   constexpr int kPerThread = 50'000;
   Gauge gauge;
   onThreads(kThreads, [&](int t) {
@@ -333,7 +335,7 @@ TEST(ConcurrencyTest, GaugeUpdatesFromManyThreadsSumExactly) {
       if (t % 2 == 0) gauge.Decrement(2);
     }
   });
-  EXPECT_EQ(gauge.Value(), 3.0 * kThreads * kPerThread - 2.0 * (kThreads / 2) * kPerThread);
+  EXPECT_EQ(gauge.Value(), 3.0 * kThreads * kPerThread - 2.0 * kEvenThreads * kPerThread);
 }
 
 TEST(ConcurrencyTest, HistogramObservationsFromManyThreadsAreAllCounted) {
@@ -344,7 +346,7 @@ TEST(ConcurrencyTest, HistogramObservationsFromManyThreadsAreAllCounted) {
     for (int i = 0; i < kPerThread; ++i) histogram.Observe(t % 2 == 0 ? 5 : 50);
   });
   const auto collected = histogram.Collect().histogram;
-  constexpr auto kHalf = static_cast<std::uint64_t>(kThreads / 2 * kPerThread);
+  constexpr std::uint64_t kHalf = std::uint64_t{kThreads / 2} * kPerThread;  // per bucket
   EXPECT_THAT(cumulativeCounts(histogram), ElementsAre(kHalf, 2 * kHalf, 2 * kHalf));
   EXPECT_EQ(collected.sample_count, 2 * kHalf);
   EXPECT_EQ(collected.sample_sum, 5.0 * kHalf + 50.0 * kHalf);

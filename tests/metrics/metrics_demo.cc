@@ -27,8 +27,12 @@ int serve(const std::string& address) {
   options.listen_address = address;
   HttpExporter exporter(options);
   exporter.registerCollectable(registry);
-  exporter.setHealthCheck([] { return ProbeResult{true, "{\"status\":\"ok\"}", "application/json"}; });
-  exporter.setReadinessCheck([] { return ProbeResult{true, "{\"ready\":true}", "application/json"}; });
+  exporter.setHealthCheck([] {
+    return ProbeResult{true, "{\"status\":\"ok\"}", "application/json"};
+  });
+  exporter.setReadinessCheck([] {
+    return ProbeResult{true, "{\"ready\":true}", "application/json"};
+  });
   if (const auto status = exporter.start(); !status.ok()) {
     std::cerr << "metrics_demo: " << status << "\n";
     return 1;

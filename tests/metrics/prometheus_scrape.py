@@ -139,7 +139,8 @@ def wait_for(description, deadline, probe):
         except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
             last = e
         time.sleep(0.2)
-    raise Failure(f'timed out waiting for {description}' + (f' (last error: {last})' if last else ''))
+    suffix = f' (last error: {last})' if last else ''
+    raise Failure(f'timed out waiting for {description}{suffix}')
 
 
 def stop(process, name, graceful):
@@ -202,7 +203,7 @@ def run(args, work):
             counter: 12345,
             'zerobusd_demo_records_received_total{table="main.défaut.événements"}': 7,
             'zerobusd_demo_connections_accepted_total': 3,
-            'zerobusd_demo_queue_depth_records{instance_role="demo",table="main.default.events"}': 42,
+            f'zerobusd_demo_queue_depth_records{{instance_role="demo",table="{EVENTS}"}}': 42,
             'zerobusd_demo_ratio{kind="small"}': 1.5e-7,
             'zerobusd_demo_ratio{kind="inf"}': math.inf,
             'zerobusd_demo_batch_size_records_bucket{le="+Inf"}': 7,

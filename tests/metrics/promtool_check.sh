@@ -30,4 +30,5 @@ if ((rc != 0)) || [[ -s "$work/findings.txt" ]]; then
   cat "$work/metrics.txt"
   exit 1
 fi
-echo "promtool ($(promtool --version 2>&1 | head -1)): $(grep -c '^# TYPE' "$work/metrics.txt") families, no findings"
+families=$(grep -c '^# TYPE' "$work/metrics.txt")
+echo "$(promtool --version 2>&1 | head -1): $families families, no findings"

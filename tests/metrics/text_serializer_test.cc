@@ -44,7 +44,8 @@ TEST(TextSerializerTest, Counter) {
 
 TEST(TextSerializerTest, Gauge) {
   Registry registry;
-  auto& depth = BuildGauge().Name("zerobusd_queue_depth").Help("Queued records.").Register(registry);
+  auto& depth =
+      BuildGauge().Name("zerobusd_queue_depth").Help("Queued records.").Register(registry);
   depth.Add({{"table", "t"}, {"stage", "batcher"}}).Set(1'000'000);
   depth.Add({{"table", "u"}, {"stage", "batcher"}}).Set(-2.25);
   auto& special = BuildGauge().Name("special").Help("Special values.").Register(registry);
@@ -90,7 +91,12 @@ TEST(TextSerializerTest, Histogram) {
 
 TEST(TextSerializerTest, UnlabelledHistogramPutsLeAlone) {
   Registry registry;
-  BuildHistogram().Name("h_seconds").Help("h").Register(registry).Add({}, Histogram::BucketBoundaries{0.005}).Observe(0.001);
+  BuildHistogram()
+      .Name("h_seconds")
+      .Help("h")
+      .Register(registry)
+      .Add({}, Histogram::BucketBoundaries{0.005})
+      .Observe(0.001);
   EXPECT_EQ(render(registry),
             "# HELP h_seconds h\n"
             "# TYPE h_seconds histogram\n"

@@ -163,13 +163,13 @@ TEST_F(ProtoValidatorTest, RefusesTruncatedAndOverlongVarints) {
 
 TEST_F(ProtoValidatorTest, RefusesLengthsOutOfBounds) {
   expectRefused(*air_, tag(1, 2) + varint(10) + "short",
-                "field 'device_name' (1): length runs past the end of the record");
-  expectRefused(*air_, tag(1, 2) + varint(uint64_t{1} << 40), "length runs past the end");
-  expectRefused(*air_, tag(1, 2), "length runs past the end");
+                "field 'device_name' (1): bad length");
+  expectRefused(*air_, tag(1, 2) + varint(uint64_t{1} << 40), "bad length");
+  expectRefused(*air_, tag(1, 2), "bad length");
   // A nested message whose inner length overruns its own (but not the record's) bounds.
   std::string inner = tag(1, 2) + varint(5) + "ab";
   expectRefused(*everything_, minimal() + lengthDelimited(21, inner) + "xyz",
-                "field 'inner.host' (1): length runs past the end");
+                "field 'inner.host' (1): bad length");
   expectRefused(*everything_, minimal() + tag(8, 1) + "1234567", "field 'f64' (8): truncated fixed64");
   expectRefused(*everything_, minimal() + tag(7, 5) + "123", "field 'f32' (7): truncated fixed32");
   expectRefused(*everything_, minimal() + lengthDelimited(19, std::string(12, '\0')),
