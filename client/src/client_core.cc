@@ -548,20 +548,27 @@ void ClientCore::sealAllLocked() {
 }
 
 void ClientCore::pumpLocked(std::deque<std::string>& writes) {
-  // While frames wait (for the window, or for the socket), open frames keep filling: that is
-  // where coalescing comes from. Once everything is out, whatever accumulated goes.
-  if (records_frames_queued_ == 0 && writes.empty()) sealAllLocked();
-  while (!out_queue_.empty()) {
-    OutFrame& next = out_queue_.front();
-    if (next.table != nullptr) {
-      if (!windowAllowsLocked(next.records, next.record_bytes)) break;
-      inflight_records_ += next.records;
-      inflight_bytes_ += next.record_bytes;
-      next.table->sent_upto = next.end_seq;
-      --records_frames_queued_;
+  // Frames go out in order, records frames only when they fit the window. Open frames are
+  // sealed only when no sealed frame is left waiting: while one waits for the window, ingest
+  // calls keep filling the open frames, which is where coalescing comes from.
+  auto drain = [this, &writes] {
+    while (!out_queue_.empty()) {
+      OutFrame& next = out_queue_.front();
+      if (next.table != nullptr) {
+        if (!windowAllowsLocked(next.records, next.record_bytes)) return;
+        inflight_records_ += next.records;
+        inflight_bytes_ += next.record_bytes;
+        next.table->sent_upto = next.end_seq;
+        --records_frames_queued_;
+      }
+      writes.push_back(std::move(next.bytes));
+      out_queue_.pop_front();
     }
-    writes.push_back(std::move(next.bytes));
-    out_queue_.pop_front();
+  };
+  drain();
+  if (records_frames_queued_ == 0) {
+    sealAllLocked();
+    drain();
   }
   // Drop closed tables whose last outcome has arrived.
   std::erase_if(tables_, [this](const std::shared_ptr<TableState>& table) {

@@ -122,6 +122,15 @@ std::string suggestion(std::string_view unknown, const std::vector<std::string>&
       best = name;
     }
   }
+  if (best.empty() && unknown.size() >= 3) {
+    // A prefix of a key, or a key plus something ("linger" for "linger_ms").
+    for (const auto& name : known) {
+      if (name.starts_with(unknown) || unknown.starts_with(name)) {
+        best = name;
+        break;
+      }
+    }
+  }
   if (!best.empty()) return fmt::format("; did you mean '{}'?", best);
   std::string list;
   for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
@@ -810,8 +819,8 @@ Where whereIs(const Reader& reader, const std::string& scope, const std::string&
 
 void errorAt(Reader& reader, const Where& where, std::string_view what) {
   if (where.from_defaults) {
-    reader.errors().push_back(
-        fmt::format("{} (line {}, set in defaults): {}", where.path, where.line, what));
+    reader.addError(where.line,
+                    fmt::format("{} (line {}, set in defaults): {}", where.path, where.line, what));
   } else {
     reader.error(where.path, where.line, what);
   }
@@ -1033,7 +1042,9 @@ void finishTable(Reader& reader, TableConfig& table, std::size_t index, int tabl
                  const Config& config, std::vector<std::string>& warnings) {
   const std::string scope = fmt::format("tables[{}]", index);
   auto where = [&](const std::string& key) { return whereIs(reader, scope, key, table_line); };
-  if (table.name.empty()) reader.error(scope + ".name", table_line, "is required (catalog.schema.table)");
+  if (table.name.empty() && !reader.lineOfKey(scope + ".name")) {  // (else: already refused)
+    reader.error(scope + ".name", table_line, "is required (catalog.schema.table)");
+  }
 
   if (table.record_type == upstream::RecordType::Json) {
     auto refuse = [&](const char* key, bool set) {
@@ -1166,13 +1177,14 @@ absl::StatusOr<std::shared_ptr<const Config>> parse(std::string_view text,
   } catch (const YAML::Exception& e) {
     // Syntax errors: yaml-cpp's message and position (never the text around it, which could
     // be anything).
-    reader.errors().push_back(e.mark.is_null()
+    reader.addError(e.mark.is_null() ? 0 : e.mark.line + 1,
+                    e.mark.is_null()
                                   ? fmt::format("invalid YAML: {}", e.msg)
                                   : fmt::format("line {}, column {}: invalid YAML: {}",
                                                 e.mark.line + 1, e.mark.column + 1, e.msg));
   }
-  if (!reader.errors().empty()) {
-    return absl::InvalidArgumentError(joinErrors(reader.errors(), prefix));
+  if (reader.hasErrors()) {
+    return absl::InvalidArgumentError(joinErrors(reader.sortedErrors(), prefix));
   }
   if (config->log.level == "warning") config->log.level = "warn";
   config->source_path = source_path;

@@ -8,6 +8,7 @@
 // Thread affinity: a Reader belongs to one load. Error contract: nothing throws out of these
 // helpers except what yaml-cpp throws, which the caller (parseConfig) catches.
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -42,9 +43,11 @@ class Reader {
       : base_dir_(std::move(base_dir)), env_(env) {}
 
   void error(std::string_view path, int line, std::string_view what) {
-    errors_.push_back(line > 0 ? fmt::format("{} (line {}): {}", path, line, what)
-                               : fmt::format("{}: {}", path, what));
+    addError(line, line > 0 ? fmt::format("{} (line {}): {}", path, line, what)
+                            : fmt::format("{}: {}", path, what));
   }
+  // A problem already formatted; `line` orders it among the others (0: first).
+  void addError(int line, std::string text) { errors_.emplace_back(line, std::move(text)); }
   void error(const Value& value, std::string_view what) { error(value.path, value.line, what); }
   void warn(std::string text) { warnings_.push_back(std::move(text)); }
 
@@ -65,13 +68,22 @@ class Reader {
     return it->second;
   }
 
-  std::vector<std::string>& errors() { return errors_; }
+  bool hasErrors() const { return !errors_.empty(); }
+  // Every problem, in file order (problems without a line first).
+  std::vector<std::string> sortedErrors() const {
+    auto sorted = errors_;
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::string> out;
+    for (auto& [line, text] : sorted) out.push_back(std::move(text));
+    return out;
+  }
   std::vector<std::string>& warnings() { return warnings_; }
 
  private:
   std::filesystem::path base_dir_;
   const Environment& env_;
-  std::vector<std::string> errors_;
+  std::vector<std::pair<int, std::string>> errors_;
   std::vector<std::string> warnings_;
   std::map<std::string, int> lines_;
 };
@@ -288,7 +300,7 @@ template <class S, class E>
 Key<S> enumKey(std::string name, E S::*member, std::vector<std::pair<std::string, E>> choices,
                std::string help) {
   std::string type = "one of ";
-  for (std::size_t i = 0; i < choices.size(); ++i) type += (i > 0 ? " | " : "") + choices[i].first;
+  for (std::size_t i = 0; i < choices.size(); ++i) type += (i > 0 ? ", " : "") + choices[i].first;
   Key<S> key = makeKey<S>(std::move(name), type, std::move(help));
   key.default_text = [member, choices] {
     for (const auto& [text, choice] : choices) {

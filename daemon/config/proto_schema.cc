@@ -165,6 +165,7 @@ absl::StatusOr<ProtoSchema> compileProtoFile(const ProtoSource& source,
   }
   CompileErrors errors(tree);
   pb::compiler::Importer importer(&tree, &errors);
+  importer.AddUnusedImportTrackFile(virtual_file);  // "Import x is unused" as a warning
   const pb::FileDescriptor* file = importer.Import(virtual_file);
   if (warnings != nullptr) warnings->insert(warnings->end(), errors.warnings.begin(), errors.warnings.end());
   if (file == nullptr || !errors.errors.empty()) {

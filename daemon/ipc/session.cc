@@ -6,15 +6,16 @@
 #include <spdlog/spdlog.h>
 
 #include "common/frame/frame.h"
+#include "common/frame/messages.h"
 
 namespace zerobusd::ipc {
 
 namespace f = zerobusd::frame;
 
 namespace {
-constexpr uint8_t kAckAccepted = 1;
-constexpr uint8_t kAckDurable = 2;
-constexpr uint32_t kAllHandles = 0xFFFFFFFF;
+constexpr uint8_t kAckAccepted = f::kAckBitAccepted;
+constexpr uint8_t kAckDurable = f::kAckBitDurable;
+constexpr uint32_t kAllHandles = f::kAllHandles;
 
 uint16_t code(f::ErrorCode c) { return static_cast<uint16_t>(c); }
 }  // namespace
@@ -48,7 +49,7 @@ void Session::start() {
     auto self = weak.lock();
     if (!self) return;
     self->handshake_timer_.reset();
-    if (!self->hello_) self->fatal(code(f::ErrorCode::HandshakeRequired), "handshake timed out", "handshake_timeout");
+    if (!self->hello_) self->fatal(code(f::ErrorCode::kHandshakeRequired), "handshake timed out", "handshake_timeout");
   });
 }
 
@@ -58,7 +59,7 @@ void Session::announceShutdown(const std::string& message) {
   shutting_down_ = true;
   connection_->pauseReading();
   scratch_.clear();
-  f::encodeGoodbye(scratch_, 1, message);
+  f::encodeDaemonGoodbye(scratch_, f::GoodbyeReason::kShuttingDown, message);
   connection_->write(scratch_);
   if (window_records_ == 0) close("daemon shutting down");
 }
@@ -76,16 +77,17 @@ void Session::process() {
     uint32_t max_payload = hello_ ? deps_.limits.max_frame_bytes : f::kPreHandshakeMaxFrame;
     auto header = f::parseHeader(reinterpret_cast<const uint8_t*>(in_.data() + offset),
                                  in_.size() - offset, max_payload);
-    if (header.status == f::HeaderStatus::NeedMore) break;
-    if (header.status == f::HeaderStatus::Error) {
-      fatal(code(header.error), header.message, "bad_header");
+    if (header.status == f::HeaderStatus::kNeedMore) break;
+    if (header.status == f::HeaderStatus::kError) {
+      fatal(code(header.error), fmt::format("bad frame header: {}", f::errorName(header.error)), "bad_header");
       break;
     }
-    size_t total = f::kHeaderSize + header.header.length;
+    size_t total = f::kHeaderSize + header.header.payload_size;
     if (in_.size() - offset < total) break;
-    std::string_view payload(in_.data() + offset + f::kHeaderSize, header.header.length);
-    if (deps_.metrics) deps_.metrics->frame(header.header.type);
-    if (!handleFrame(header.header.type, payload)) {
+    std::string_view payload(in_.data() + offset + f::kHeaderSize, header.header.payload_size);
+    auto type = static_cast<uint8_t>(header.header.type);
+    if (deps_.metrics) deps_.metrics->frame(type);
+    if (!handleFrame(type, payload)) {
       if (paused_) break;  // the frame stays in in_ and is handled on resume
       offset += total;
       break;
@@ -98,20 +100,25 @@ void Session::process() {
 
 bool Session::handleFrame(uint8_t type, std::string_view payload) {
   auto frame_type = static_cast<f::FrameType>(type);
-  if (!hello_ && frame_type != f::FrameType::Hello) {
-    fatal(code(f::ErrorCode::HandshakeRequired), "the first frame must be HELLO", "no_hello");
+  if (!f::isClientFrameType(type)) {
+    fatal(code(f::ErrorCode::kUnknownFrameType), fmt::format("frame type 0x{:02x} is not a client frame", type),
+          "unknown_type");
+    return false;
+  }
+  if (!hello_ && frame_type != f::FrameType::kHello) {
+    fatal(code(f::ErrorCode::kHandshakeRequired), "the first frame must be HELLO", "no_hello");
     return false;
   }
   switch (frame_type) {
-    case f::FrameType::Hello:
+    case f::FrameType::kHello:
       return onHello(payload);
-    case f::FrameType::Open:
+    case f::FrameType::kOpen:
       return onOpen(payload);
-    case f::FrameType::Records:
+    case f::FrameType::kRecords:
       return onRecords(payload);
-    case f::FrameType::Flush:
+    case f::FrameType::kFlush:
       return onFlush(payload);
-    case f::FrameType::Ping: {
+    case f::FrameType::kPing: {
       f::Ping ping;
       f::ErrorCode error{};
       if (!f::parsePing(payload, &ping, &error)) {
@@ -123,7 +130,7 @@ bool Session::handleFrame(uint8_t type, std::string_view payload) {
       connection_->write(scratch_);
       return true;
     }
-    case f::FrameType::CloseHandle: {
+    case f::FrameType::kCloseHandle: {
       f::CloseHandle close_handle;
       f::ErrorCode error{};
       if (!f::parseCloseHandle(payload, &close_handle, &error)) {
@@ -135,13 +142,19 @@ bool Session::handleFrame(uint8_t type, std::string_view payload) {
       dirty_.erase(close_handle.handle);
       return true;
     }
-    case f::FrameType::Goodbye:
+    case f::FrameType::kGoodbye: {
+      f::ErrorCode error{};
+      if (!f::parseGoodbye(payload, &error)) {
+        fatal(code(error), "malformed GOODBYE", "malformed");
+        return false;
+      }
       goodbye_ = true;
       connection_->pauseReading();
       for (auto& [id, handle] : handles_) handle.table->pipeline->flushNow();
       checkGoodbye();
       return false;
-    case f::FrameType::Status: {
+    }
+    case f::FrameType::kStatus: {
       f::StatusRequest request;
       f::ErrorCode error{};
       if (!f::parseStatus(payload, &request, &error)) {
@@ -154,14 +167,14 @@ bool Session::handleFrame(uint8_t type, std::string_view payload) {
       return true;
     }
     default:
-      fatal(code(f::ErrorCode::UnknownFrameType), fmt::format("unknown frame type 0x{:02x}", type), "unknown_type");
+      fatal(code(f::ErrorCode::kUnknownFrameType), fmt::format("unknown frame type 0x{:02x}", type), "unknown_type");
       return false;
   }
 }
 
 bool Session::onHello(std::string_view payload) {
   if (hello_) {
-    fatal(code(f::ErrorCode::MalformedFrame), "HELLO sent twice", "malformed");
+    fatal(code(f::ErrorCode::kMalformedFrame), "HELLO sent twice", "malformed");
     return false;
   }
   f::Hello hello;
@@ -181,10 +194,11 @@ bool Session::onHello(std::string_view payload) {
   scratch_.clear();
   f::Welcome welcome;
   welcome.ack_levels = ack_levels_;
-  welcome.max_frame_bytes = deps_.limits.max_frame_bytes;
-  welcome.max_records_per_frame = deps_.limits.max_records_per_frame;
-  welcome.window_records = deps_.limits.window_records;
-  welcome.window_bytes = deps_.limits.window_bytes;
+  welcome.max_frame_bytes = std::max(deps_.limits.max_frame_bytes, f::kMinMaxFrameBytes);
+  welcome.max_records_per_frame = std::max<uint32_t>(1, deps_.limits.max_records_per_frame);
+  // The protocol promises a window that holds at least one full frame.
+  welcome.window_records = std::max<uint64_t>(deps_.limits.window_records, welcome.max_records_per_frame);
+  welcome.window_bytes = std::max<uint64_t>(deps_.limits.window_bytes, welcome.max_frame_bytes);
   welcome.daemon_version = deps_.daemon_version;
   f::encodeWelcome(scratch_, welcome);
   connection_->write(scratch_);
@@ -202,7 +216,7 @@ bool Session::onOpen(std::string_view payload) {
     scratch_.clear();
     f::encodeOpenResult(scratch_, open.request_id, result, handle, message);
     connection_->write(scratch_);
-    if (result != f::ErrorCode::Ok) {
+    if (result != f::ErrorCode::kOk) {
       spdlog::debug("session {}: OPEN {} refused: {}", id_, open.table, message);
     }
     return true;
@@ -210,18 +224,18 @@ bool Session::onOpen(std::string_view payload) {
   std::string table_name(open.table);
   const TableBinding* table = deps_.find_table(table_name);
   if (table == nullptr) {
-    return answer(f::ErrorCode::UnknownTable, 0, fmt::format("table '{}' is not configured", table_name));
+    return answer(f::ErrorCode::kUnknownTable, 0, fmt::format("table '{}' is not configured", table_name));
   }
   if (table->allowed && !table->allowed(peer())) {
-    return answer(f::ErrorCode::PermissionDenied, 0,
+    return answer(f::ErrorCode::kPermissionDenied, 0,
                   fmt::format("uid {} gid {} may not write table '{}'", peer().uid, peer().gid, table_name));
   }
-  if (open.record_type != table->record_type) {
-    return answer(f::ErrorCode::RecordTypeMismatch, 0,
+  if (static_cast<uint8_t>(open.record_type) != table->record_type) {
+    return answer(f::ErrorCode::kRecordTypeMismatch, 0,
                   fmt::format("table '{}' takes {} records", table_name, table->record_type == 1 ? "PROTO" : "JSON"));
   }
   if (handles_.size() >= deps_.limits.max_handles) {
-    return answer(f::ErrorCode::LimitExceeded, 0,
+    return answer(f::ErrorCode::kLimitExceeded, 0,
                   fmt::format("at most {} open handles per connection", deps_.limits.max_handles));
   }
   uint32_t id = next_handle_++;
@@ -229,39 +243,38 @@ bool Session::onOpen(std::string_view payload) {
   handle.tracker = std::make_shared<pipeline::HandleTracker>(id, weak_from_this());
   handle.table = table;
   handles_.emplace(id, std::move(handle));
-  return answer(f::ErrorCode::Ok, id, "");
+  return answer(f::ErrorCode::kOk, id, "");
 }
 
 bool Session::onRecords(std::string_view payload) {
   f::RecordsView view;
   f::ErrorCode error{};
-  if (!f::parseRecords(payload, &view, &error)) {
-    fatal(code(error), "malformed RECORDS", "malformed");
-    return false;
-  }
-  if (view.count > deps_.limits.max_records_per_frame) {
-    fatal(code(f::ErrorCode::TooManyRecords),
-          fmt::format("{} records in one frame, at most {}", view.count, deps_.limits.max_records_per_frame),
-          "too_many_records");
+  if (!f::parseRecords(payload, &view, &error, deps_.limits.max_records_per_frame)) {
+    if (error == f::ErrorCode::kTooManyRecords) {
+      fatal(code(error), fmt::format("more than {} records in one frame", deps_.limits.max_records_per_frame),
+            "too_many_records");
+    } else {
+      fatal(code(error), "malformed RECORDS", "malformed");
+    }
     return false;
   }
   auto it = handles_.find(view.handle);
   if (it == handles_.end()) {
     // Nothing can be tracked for an unknown handle: say so, the connection stays.
-    sendError(code(f::ErrorCode::UnknownHandle), false, view.handle,
+    sendError(code(f::ErrorCode::kUnknownHandle), false, view.handle,
               fmt::format("handle {} is not open; {} records ignored", view.handle, view.count));
     return true;
   }
   Handle& handle = it->second;
   if (view.first_seq != handle.tracker->nextSeq()) {
-    fatal(code(f::ErrorCode::SequenceGap),
+    fatal(code(f::ErrorCode::kSequenceGap),
           fmt::format("handle {}: records start at {}, expected {}", view.handle, view.first_seq,
                       handle.tracker->nextSeq()),
           "sequence_gap");
     return false;
   }
   // Back-pressure before anything is taken: the frame stays unread until there is room.
-  uint64_t frame_bytes = payload.size();
+  uint64_t frame_bytes = view.record_bytes;
   if (window_records_ > 0 && (window_records_ + view.count > deps_.limits.window_records ||
                               window_bytes_ + frame_bytes > deps_.limits.window_bytes)) {
     pauseFor("window");
@@ -278,7 +291,7 @@ bool Session::onRecords(std::string_view payload) {
   }
 
   const std::string& table_name = handle.table->name;
-  Records records;
+  pipeline::Records records;
   records.Reserve(static_cast<int>(view.count));
   std::vector<uint32_t> rejected;
   uint64_t bytes = 0;
@@ -310,19 +323,19 @@ bool Session::onRecords(std::string_view payload) {
     run_code = code(c);
     run_message = std::move(message);
   };
-  view.forEach([&](std::string_view record) {
+  for (std::string_view record : view) {
     received_bytes += record.size();
     if (record.size() > deps_.limits.max_record_bytes) {
-      reject(f::ErrorCode::RecordTooLarge, "too_large",
+      reject(f::ErrorCode::kRecordTooLarge, "too_large",
              fmt::format("record of {} bytes, at most {}", record.size(), deps_.limits.max_record_bytes));
     } else if (handle.table->check != nullptr && !handle.table->check->check(record, &reason)) {
-      reject(f::ErrorCode::InvalidRecord, "invalid", reason);
+      reject(f::ErrorCode::kInvalidRecord, "invalid", reason);
     } else {
       records.Add()->assign(record.data(), record.size());
       bytes += record.size();
     }
     ++index;
-  });
+  }
   flushRun();
   if (deps_.metrics) {
     deps_.metrics->recordsReceived(table_name, view.count, received_bytes);
@@ -354,14 +367,14 @@ bool Session::onFlush(std::string_view payload) {
   }
   if (flush.handle != kAllHandles && !handles_.contains(flush.handle)) {
     scratch_.clear();
-    f::encodeFlushed(scratch_, flush.request_id, f::ErrorCode::UnknownHandle,
+    f::encodeFlushed(scratch_, flush.request_id, f::ErrorCode::kUnknownHandle,
                      fmt::format("handle {} is not open", flush.handle));
     connection_->write(scratch_);
     return true;
   }
   if (wait.targets.empty()) {
     scratch_.clear();
-    f::encodeFlushed(scratch_, flush.request_id, f::ErrorCode::Ok, "");
+    f::encodeFlushed(scratch_, flush.request_id, f::ErrorCode::kOk, "");
     connection_->write(scratch_);
     return true;
   }
@@ -375,7 +388,7 @@ bool Session::onFlush(std::string_view payload) {
     if (found == flushes.end()) return;
     flushes.erase(found);
     self->scratch_.clear();
-    f::encodeFlushed(self->scratch_, request_id, f::ErrorCode::Timeout, "flush timed out");
+    f::encodeFlushed(self->scratch_, request_id, f::ErrorCode::kTimeout, "flush timed out");
     self->connection_->write(self->scratch_);
   });
   flushes_.push_back(std::move(wait));
@@ -422,12 +435,12 @@ void Session::flushAcks() {
     Handle& handle = it->second;
     uint64_t accepted = handle.tracker->nextSeq();
     if ((ack_levels_ & kAckAccepted) && accepted > handle.accepted_sent) {
-      f::encodeAck(scratch_, id, f::AckLevel::Accepted, accepted);
+      f::encodeAck(scratch_, id, f::AckLevel::kAccepted, accepted);
       handle.accepted_sent = accepted;
     }
     uint64_t durable = handle.tracker->durableNext();
     if ((ack_levels_ & kAckDurable) && durable > handle.durable_sent) {
-      f::encodeAck(scratch_, id, f::AckLevel::Durable, durable);
+      f::encodeAck(scratch_, id, f::AckLevel::kDurable, durable);
       handle.durable_sent = durable;
     }
   }
@@ -450,7 +463,7 @@ void Session::checkFlushes() {
     }
     deps_.loop.cancelTimer(it->timer);
     scratch_.clear();
-    f::encodeFlushed(scratch_, it->request_id, f::ErrorCode::Ok, "");
+    f::encodeFlushed(scratch_, it->request_id, f::ErrorCode::kOk, "");
     connection_->write(scratch_);
     it = flushes_.erase(it);
   }
@@ -460,7 +473,7 @@ void Session::checkGoodbye() {
   if ((!goodbye_ && !shutting_down_) || window_records_ > 0) return;
   if (goodbye_) {
     scratch_.clear();
-    f::encodeGoodbye(scratch_, 0, "");
+    f::encodeDaemonGoodbye(scratch_, f::GoodbyeReason::kAnswer, "");
     connection_->write(scratch_);
   }
   connection_->close(goodbye_ ? "goodbye" : "daemon shutting down", true);

@@ -13,7 +13,9 @@ struct UvEventLoop::Timer {
   Callback callback;
 };
 
-UvEventLoop::UvEventLoop() {
+UvEventLoop::UvEventLoop() : loop_thread_(std::this_thread::get_id()) {
+  // The constructing thread owns the loop until run() is called (maybe on another thread):
+  // a composition root sets everything up on it before running the loop.
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &async_, &UvEventLoop::onAsync);
   async_.data = this;
@@ -83,7 +85,7 @@ void UvEventLoop::drainPosted() {
 }
 
 EventLoop::TimerId UvEventLoop::addTimer(std::chrono::milliseconds delay, Callback callback) {
-  assert(isLoopThread() || loop_thread_ == std::thread::id());
+  assert(isLoopThread());
   auto* timer = new Timer;
   timer->owner = this;
   timer->id = next_timer_++;

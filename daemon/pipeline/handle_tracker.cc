@@ -20,6 +20,7 @@ uint32_t FrameSeg::indexOfAccepted(uint32_t ordinal) const {
 std::shared_ptr<FrameSeg> HandleTracker::addFrame(uint32_t count, std::vector<uint32_t> rejected,
                                                   uint64_t bytes, uint32_t pieces) {
   auto seg = std::make_shared<FrameSeg>();
+  seg->handle = shared_from_this();
   seg->first_seq = next_seq_;
   seg->count = count;
   seg->rejected = std::move(rejected);

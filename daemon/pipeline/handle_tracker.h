@@ -45,7 +45,7 @@ struct FrameSeg {
   uint32_t indexOfAccepted(uint32_t ordinal) const;
 };
 
-class HandleTracker {
+class HandleTracker : public std::enable_shared_from_this<HandleTracker> {
  public:
   HandleTracker(uint32_t id, std::weak_ptr<OutcomeListener> listener)
       : id_(id), listener_(std::move(listener)) {}
@@ -54,7 +54,7 @@ class HandleTracker {
   uint64_t nextSeq() const { return next_seq_; }
   uint64_t durableNext() const { return durable_next_; }
 
-  // Registers a frame [next_seq, next_seq + count) whose indices `rejected` were refused
+  // Registers a frame [next_seq, next_seq + count) (the tracker must be owned by a shared_ptr) whose indices `rejected` were refused
   // before acceptance (already reported). Returns the segment (final at once if nothing was
   // accepted).
   std::shared_ptr<FrameSeg> addFrame(uint32_t count, std::vector<uint32_t> rejected, uint64_t bytes,

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -200,23 +202,47 @@ class JsonValidator final : public RecordValidator {
     return c.p != start;
   }
 
-  // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+  // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, and finite as a double: parsers that
+  // read numbers as doubles (nlohmann, serde_json) refuse 1e400 rather than make it infinite.
   static bool number(Cursor& c) {
+    const uint8_t* start = c.p;
     if (*c.p == '-') ++c.p;
     if (c.p == c.end) return fail(c, "truncated number");
+    long integer_digits = 0;  // significant digits before the point
     if (*c.p == '0') {
       ++c.p;
-    } else if (!digits(c)) {
-      return fail(c, "invalid number");
+    } else {
+      const uint8_t* first = c.p;
+      if (!digits(c)) return fail(c, "invalid number");
+      integer_digits = c.p - first;
     }
     if (c.p < c.end && *c.p == '.') {
       ++c.p;
       if (!digits(c)) return fail(c, "invalid number: digits must follow '.'");
     }
+    long exponent = 0;
     if (c.p < c.end && (*c.p == 'e' || *c.p == 'E')) {
       ++c.p;
-      if (c.p < c.end && (*c.p == '+' || *c.p == '-')) ++c.p;
-      if (!digits(c)) return fail(c, "invalid number: digits must follow the exponent");
+      bool negative = false;
+      if (c.p < c.end && (*c.p == '+' || *c.p == '-')) negative = *c.p++ == '-';
+      const uint8_t* first = c.p;
+      while (c.p < c.end && *c.p >= '0' && *c.p <= '9') {
+        if (exponent < 1'000'000) exponent = exponent * 10 + (*c.p - '0');
+        ++c.p;
+      }
+      if (c.p == first) return fail(c, "invalid number: digits must follow the exponent");
+      if (negative) exponent = -exponent;
+    }
+    // |value| < 10^(integer_digits + exponent); DBL_MAX ~ 1.8e308. Only numbers that may be
+    // that large pay for an exact conversion.
+    if (integer_digits + exponent > 308) {
+      double value = 0;
+      auto [end, ec] = std::from_chars(reinterpret_cast<const char*>(start),
+                                       reinterpret_cast<const char*>(c.p), value);
+      if (ec == std::errc::result_out_of_range || !std::isfinite(value)) {
+        c.p = start;
+        return fail(c, "number too large for a double");
+      }
     }
     return true;
   }

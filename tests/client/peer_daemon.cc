@@ -364,11 +364,13 @@ void PeerDaemon::handleFrame(Connection& connection, FrameType type, std::string
     case FrameType::kPing: {
       frame::Ping ping;
       if (!frame::parsePing(payload, &ping, &error)) return refuse(error, "bad PING");
+      {
+        std::lock_guard lock(mu_);
+        ++stats_.pings;
+        changed();
+      }
       frame::encodePong(out, ping.nonce);
       send(connection, out);
-      std::lock_guard lock(mu_);
-      ++stats_.pings;
-      changed();
       return;
     }
     case FrameType::kCloseHandle: {
@@ -384,23 +386,28 @@ void PeerDaemon::handleFrame(Connection& connection, FrameType type, std::string
     }
     case FrameType::kGoodbye: {
       if (!frame::parseGoodbye(payload, &error)) return refuse(error, "bad GOODBYE");
+      {
+        // Counted before answering, so a client that saw the answer sees the count.
+        std::lock_guard lock(mu_);
+        ++stats_.goodbyes;
+        changed();
+      }
       release(connection, true);
       frame::encodeDaemonGoodbye(out, frame::GoodbyeReason::kAnswer, "");
       send(connection, out);
       closeConnection(connection);
-      std::lock_guard lock(mu_);
-      ++stats_.goodbyes;
-      changed();
       return;
     }
     case FrameType::kStatus: {
       frame::StatusRequest status;
       if (!frame::parseStatus(payload, &status, &error)) return refuse(error, "bad STATUS");
+      {
+        std::lock_guard lock(mu_);
+        ++stats_.statuses;
+        changed();
+      }
       frame::encodeStatusResult(out, status.request_id, R"({"daemon":"peer","ready":true})");
       send(connection, out);
-      std::lock_guard lock(mu_);
-      ++stats_.statuses;
-      changed();
       return;
     }
     default:

@@ -34,7 +34,7 @@ class ConfigTest : public ::testing::Test {
     EXPECT_TRUE(config.ok()) << config.status().message() << "\n--- config:\n" << text;
     return config.ok() ? *config : nullptr;
   }
-  // The load fails, and its message contains every one of `expected`.
+  // The load fails with InvalidArgument; its message.
   std::string parseError(const std::string& text) {
     auto config = parse(text);
     EXPECT_FALSE(config.ok()) << text;
@@ -317,24 +317,24 @@ TEST_F(ConfigTest, RefusesUnknownKeysAtEveryLevel) {
     std::string expected;
   };
   const std::vector<Case> cases = {
-      {baseConfig() + "servce: {}\n", "servce (line 9): unknown key; did you mean 'service'?"},
+      {baseConfig() + "servce: {}\n", "servce (line 10): unknown key; did you mean 'service'?"},
       {"service:\n  endpoint: https://x\n  endpont: y\n" + baseConfig().substr(9),
        "service.endpont (line 3): unknown key; did you mean 'endpoint'?"},
-      {baseConfig() + "socket:\n  perms: \"0600\"\n", "socket.perms (line 10): unknown key"},
+      {baseConfig() + "socket:\n  perms: \"0600\"\n", "socket.perms (line 11): unknown key"},
       {baseConfig() + "limits:\n  max_conections: 5\n",
-       "limits.max_conections (line 10): unknown key; did you mean 'max_connections'?"},
-      {baseConfig() + "metrics:\n  port: 1\n", "metrics.port (line 10): unknown key"},
-      {baseConfig() + "log:\n  levle: info\n", "log.levle (line 10): unknown key; did you mean 'level'?"},
-      {baseConfig() + "shutdown:\n  drain_ms: 1\n", "shutdown.drain_ms (line 10): unknown key"},
+       "limits.max_conections (line 11): unknown key; did you mean 'max_connections'?"},
+      {baseConfig() + "metrics:\n  port: 1\n", "metrics.port (line 11): unknown key"},
+      {baseConfig() + "log:\n  levle: info\n", "log.levle (line 11): unknown key; did you mean 'level'?"},
+      {baseConfig() + "shutdown:\n  drain_ms: 1\n", "shutdown.drain_ms (line 11): unknown key"},
       {baseConfig() + "defaults:\n  batch:\n    lingr_ms: 1\n",
-       "defaults.batch.lingr_ms (line 11): unknown key; did you mean 'linger_ms'?"},
-      {baseConfig("    colour: red\n"), "tables[0].colour (line 9): unknown key"},
+       "defaults.batch.lingr_ms (line 12): unknown key; did you mean 'linger_ms'?"},
+      {baseConfig("    colour: red\n"), "tables[0].colour (line 10): unknown key"},
       {baseConfig("    pool:\n      max_stream: 3\n"),
-       "tables[0].pool.max_stream (line 10): unknown key; did you mean 'max_streams'?"},
-      {baseConfig("    stream:\n      retries: 3\n"), "tables[0].stream.retries (line 10): unknown key"},
-      {baseConfig("    batch: {max_record: 3}\n"), "tables[0].batch.max_record (line 9): unknown key"},
+       "tables[0].pool.max_stream (line 11): unknown key; did you mean 'max_streams'?"},
+      {baseConfig("    stream:\n      retries: 3\n"), "tables[0].stream.retries (line 11): unknown key"},
+      {baseConfig("    batch: {max_record: 3}\n"), "tables[0].batch.max_record (line 10): unknown key"},
       {"auth:\n  client_id: c\n  mod: oauth\n", "auth.mod (line 3): unknown key; did you mean 'mode'?"},
-      {baseConfig() + "defaults:\n  name: x.y.z\n", "defaults.name (line 10): is set per table, not in defaults"},
+      {baseConfig() + "defaults:\n  name: x.y.z\n", "defaults.name (line 11): is set per table, not in defaults"},
   };
   for (const auto& c : cases) EXPECT_THAT(parseError(c.text), HasSubstr(c.expected)) << c.text;
 }
@@ -346,15 +346,15 @@ TEST_F(ConfigTest, ListsTheKnownKeysWhenNothingIsClose) {
 
 TEST_F(ConfigTest, RefusesDuplicateKeys) {
   EXPECT_THAT(parseError(baseConfig() + "log:\n  level: info\n  level: debug\n"),
-              HasSubstr("log.level (line 11): set twice (first on line 10)"));
+              HasSubstr("log.level (line 12): set twice (first on line 11)"));
 }
 
 TEST_F(ConfigTest, ReportsEveryProblemAtOnce) {
   const std::string message =
       parseError(baseConfig("    pool: {max_streams: x}\n") + "log: {level: loud}\nmetrics: {enabled: 3}\n");
-  EXPECT_THAT(message, HasSubstr("tables[0].pool.max_streams (line 9): must be an integer, not 'x'"));
-  EXPECT_THAT(message, HasSubstr("log.level (line 10): must be one of trace"));
-  EXPECT_THAT(message, HasSubstr("metrics.enabled (line 11): must be true or false, not '3'"));
+  EXPECT_THAT(message, HasSubstr("tables[0].pool.max_streams (line 10): must be an integer, not 'x'"));
+  EXPECT_THAT(message, HasSubstr("log.level (line 11): must be one of trace"));
+  EXPECT_THAT(message, HasSubstr("metrics.enabled (line 12): must be true or false, not '3'"));
   EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 2);
 }
 
@@ -367,34 +367,34 @@ TEST_F(ConfigTest, RefusesWrongTypes) {
   };
   const std::vector<Case> cases = {
       {baseConfig() + "limits: {max_connections: many}\n",
-       "limits.max_connections (line 9): must be an integer, not 'many'"},
+       "limits.max_connections (line 10): must be an integer, not 'many'"},
       {baseConfig() + "limits: {max_connections: 1.5}\n", "must be an integer, not '1.5'"},
-      {baseConfig() + "limits: {max_connections: [1]}\n", "limits.max_connections (line 9): must be an integer, not a list"},
+      {baseConfig() + "limits: {max_connections: [1]}\n", "limits.max_connections (line 10): must be an integer, not a list"},
       {baseConfig() + "limits: {max_connections: 0}\n", "must be between 1 and 1000000, is 0"},
-      {baseConfig() + "limits: {idle_timeout_ms: -5}\n", "limits.idle_timeout_ms (line 9): must be >= 0, is -5"},
+      {baseConfig() + "limits: {idle_timeout_ms: -5}\n", "limits.idle_timeout_ms (line 10): must be >= 0, is -5"},
       {baseConfig() + "limits: {max_frame_bytes: 4 MB}\n",
-       "limits.max_frame_bytes (line 9): must be a size in bytes (1048576, 512 KiB, 4 MiB, 1 GiB), not '4 MB'"},
+       "limits.max_frame_bytes (line 10): must be a size in bytes (1048576, 512 KiB, 4 MiB, 1 GiB), not '4 MB'"},
       {baseConfig() + "limits: {max_frame_bytes: 99999999999999999999999}\n", "must be a size in bytes"},
-      {baseConfig() + "metrics: {enabled: maybe}\n", "metrics.enabled (line 9): must be true or false, not 'maybe'"},
+      {baseConfig() + "metrics: {enabled: maybe}\n", "metrics.enabled (line 10): must be true or false, not 'maybe'"},
       {baseConfig() + "metrics: {enabled: {a: 1}}\n", "must be true or false, not a mapping"},
-      {baseConfig() + "metrics: {listen: localhost}\n", "metrics.listen (line 9): must be host:port"},
+      {baseConfig() + "metrics: {listen: localhost}\n", "metrics.listen (line 10): must be host:port"},
       {baseConfig() + "metrics: {listen: \"localhost:99999\"}\n", "has an invalid port"},
-      {baseConfig() + "log: {format: xml}\n", "log.format (line 9): must be one of text | json, not 'xml'"},
-      {baseConfig() + "socket: {mode: \"0999\"}\n", "socket.mode (line 9): must be an octal mode"},
+      {baseConfig() + "log: {format: xml}\n", "log.format (line 10): must be one of text, json, not 'xml'"},
+      {baseConfig() + "socket: {mode: \"0999\"}\n", "socket.mode (line 10): must be an octal mode"},
       {baseConfig() + "socket: {mode: \"04777\"}\n", "must be an octal mode"},
-      {baseConfig() + "socket: {group: no-such-group-zb}\n", "socket.group (line 9): unknown group 'no-such-group-zb'"},
+      {baseConfig() + "socket: {group: no-such-group-zb}\n", "socket.group (line 10): unknown group 'no-such-group-zb'"},
       {baseConfig() + "socket: {group: -1}\n", "-1 is not a valid gid"},
-      {baseConfig() + "socket: {path: " + std::string(120, 'x') + "}\n", "socket.path (line 9): must be 1 to 107 bytes long"},
-      {baseConfig("    record_type: avro\n"), "tables[0].record_type (line 9): must be one of proto | json, not 'avro'"},
-      {baseConfig("    allow_uids: root\n"), "tables[0].allow_uids (line 9): must be a list"},
-      {baseConfig("    allow_uids: [no-such-user-zb]\n"), "tables[0].allow_uids[0] (line 9): unknown user 'no-such-user-zb'"},
-      {baseConfig("    proto_import_paths: [nowhere]\n"), "tables[0].proto_import_paths[0] (line 9): "},
+      {baseConfig() + "socket: {path: " + std::string(120, 'x') + "}\n", "socket.path (line 10): must be 1 to 107 bytes long"},
+      {baseConfig() + "  - name: a.b.c\n    record_type: avro\n", "tables[1].record_type (line 11): must be one of proto, json, not 'avro'"},
+      {baseConfig("    allow_uids: root\n"), "tables[0].allow_uids (line 10): must be a list"},
+      {baseConfig("    allow_uids: [no-such-user-zb]\n"), "tables[0].allow_uids[0] (line 10): unknown user 'no-such-user-zb'"},
+      {baseConfig("    proto_import_paths: [nowhere]\n"), "tables[0].proto_import_paths[0] (line 10): "},
       {baseConfig("    stream: {stream_paused_max_wait_time_ms: -2}\n"), "must be between -1 and"},
-      {baseConfig("    stream: {max_request_bytes: 11 MiB}\n"), "tables[0].stream.max_request_bytes (line 9): must be between 1024 and 10485760"},
-      {baseConfig("    stream: 5\n"), "tables[0].stream (line 9): must be a mapping of keys to values"},
+      {baseConfig("    stream: {max_request_bytes: 11 MiB}\n"), "tables[0].stream.max_request_bytes (line 10): must be between 1024 and 10485760"},
+      {baseConfig("    stream: 5\n"), "tables[0].stream (line 10): must be a mapping of keys to values"},
       {baseConfig() + "service: [a]\n", "set twice"},
-      {baseConfig() + "auth: {refresh_fraction: 2}\n", "must be between 0.05 and 1, is 2"},
-      {baseConfig() + "auth: {mode: kerberos}\n", "must be one of oauth | static_token"},
+      {"auth: {refresh_fraction: 2}\n", "auth.refresh_fraction (line 1): must be between 0.05 and 1, is 2"},
+      {"auth: {mode: kerberos}\n", "auth.mode (line 1): must be one of oauth, static_token, not 'kerberos'"},
       {"service:\n  endpoint: https://a b\n", "service.endpoint (line 2): must be printable ASCII without spaces"},
       {"service:\n  endpoint: ftp://host\n", "service.endpoint (line 2): must start with https:// or http://"},
       {"service:\n  endpoint: https://host/path\n", "must be scheme://host[:port] without a path"},
@@ -413,7 +413,7 @@ TEST_F(ConfigTest, RefusesWrongTypes) {
 }
 
 TEST_F(ConfigTest, ReportsYamlSyntaxErrorsWithTheirPosition) {
-  EXPECT_THAT(parseError("service:\n  endpoint: \"unterminated\n"), HasSubstr("invalid YAML"));
+  EXPECT_THAT(parseError("service:\n  endpoint: a: b\n"), HasSubstr("line 2, column 14: invalid YAML: illegal map value"));
   EXPECT_THAT(parseError("service:\n\tendpoint: x\n"), HasSubstr("line 2, column"));
 }
 
@@ -421,10 +421,12 @@ TEST_F(ConfigTest, RefusesBadTableNames) {
   for (const char* name : {"events", "a.b", "a.b.c.d", "a..c", "a.b.", "main.default.air-quality",
                            "main.default.ta ble"}) {
     const std::string text = fmt::format("{}  - name: \"{}\"\n    record_type: json\n", baseConfig(), name);
-    EXPECT_THAT(parseError(text), HasSubstr("tables[1].name (line 9): must be catalog.schema.table")) << name;
+    EXPECT_THAT(parseError(text), AllOf(HasSubstr("tables[1].name (line 10): must be catalog.schema.table"),
+                                       Not(HasSubstr("is required"))))
+        << name;
   }
   EXPECT_THAT(parseError(baseConfig() + "  - name: main.default.events\n    record_type: json\n"),
-              HasSubstr("tables[1].name (line 9): table main.default.events is already configured as tables[0]"));
+              HasSubstr("tables[1].name (line 10): table main.default.events is already configured as tables[0]"));
 }
 
 // --- missing required keys ---
@@ -586,8 +588,8 @@ TEST(SecretTest, PrintsRedacted) {
 TEST_F(ConfigTest, RefusesUnreadableFiles) {
   EXPECT_THAT(parseError("service:\n  endpoint: https://x\n  ca_bundle_file: nope.pem\n"),
               HasSubstr(fmt::format("service.ca_bundle_file (line 3): cannot read {}: No such file", dir_ / "nope.pem")));
-  EXPECT_THAT(parseError(baseConfig("    record_type: proto\n    proto_file: none.proto\n    message: M\n")),
-              HasSubstr("cannot read"));
+  EXPECT_THAT(parseError(baseConfig() + "  - name: a.b.c\n    proto_file: none.proto\n    message: M\n"),
+              HasSubstr(fmt::format("tables[1].proto_file (line 11): cannot read {}: No such file", dir_ / "none.proto")));
   auto missing = loadConfig(dir_ / "no-such.yaml", env_);
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("cannot read config file"));
@@ -611,7 +613,7 @@ TEST_F(ConfigTest, LoadConfigResolvesPathsAgainstTheFilesDirectoryAndPrefixesErr
   auto failed = loadConfig(bad, env_);
   ASSERT_FALSE(failed.ok());
   EXPECT_THAT(std::string(failed.status().message()),
-              HasSubstr(bad + ": tables[0].pool.max_streams (line 9): must be between 1 and 1000"));
+              HasSubstr(bad + ": tables[0].pool.max_streams (line 10): must be between 1 and 1000, is 0"));
 }
 
 TEST_F(ConfigTest, WarnsWhenTheConfigFileIsWorldReadable) {
@@ -638,28 +640,28 @@ TEST_F(ConfigTest, WarnsAboutRiskySettings) {
 
 TEST_F(ConfigTest, ChecksBoundsAcrossKeys) {
   EXPECT_THAT(parseError(baseConfig("    pool:\n      min_streams: 8\n      max_streams: 4\n")),
-              HasSubstr("tables[0].pool.max_streams (line 11): must be >= pool.min_streams (8), is 4"));
+              HasSubstr("tables[0].pool.max_streams (line 12): must be >= pool.min_streams (8), is 4"));
   EXPECT_THAT(parseError(baseConfig() + "defaults:\n  pool: {min_streams: 6}\n"),
-              HasSubstr("tables[0].pool.max_streams (line 7): must be >= pool.min_streams (6), is 4"));
+              HasSubstr("tables[0].pool.max_streams (line 8): must be >= pool.min_streams (6), is 4"));
   EXPECT_THAT(parseError(baseConfig() + "defaults:\n  pool: {max_streams: 2}\n  batch: {max_bytes: 2 MiB}\n" +
                          "  stream: {max_request_bytes: 1 MiB}\n"),
               AllOf(HasSubstr("tables[0].batch.max_bytes (line 12, set in defaults): must be <= "
                               "stream.max_request_bytes (1048576), is 2097152")));
   EXPECT_THAT(parseError(baseConfig("    max_queue_bytes: 1 MiB\n")),
-              HasSubstr("tables[0].max_queue_bytes (line 9): must be >= limits.max_record_bytes (10420224)"));
+              HasSubstr("tables[0].max_queue_bytes (line 10): must be >= limits.max_record_bytes (10420224)"));
   EXPECT_THAT(parseError(baseConfig() + "limits: {max_frame_bytes: 1 MiB}\n"),
-              HasSubstr("limits.max_record_bytes (line 9): must be <= limits.max_frame_bytes (1048576)"));
+              HasSubstr("limits.max_record_bytes (line 10): must be <= limits.max_frame_bytes (1048576)"));
   EXPECT_THAT(parseError(baseConfig() + "limits: {connection_window_bytes: 1 MiB}\n"),
-              HasSubstr("limits.connection_window_bytes (line 9): must be >= limits.max_frame_bytes"));
+              HasSubstr("limits.connection_window_bytes (line 10): must be >= limits.max_frame_bytes"));
   EXPECT_THAT(parseError(baseConfig() + "limits: {connection_window_records: 10}\n"),
-              HasSubstr("limits.connection_window_records (line 9): must be >= limits.max_records_per_frame"));
+              HasSubstr("limits.connection_window_records (line 10): must be >= limits.max_records_per_frame"));
 }
 
 TEST_F(ConfigTest, JsonTablesTakeNoSchema) {
   dir_.write("a.proto", "syntax = \"proto2\"; message A {}");
   EXPECT_THAT(parseError(baseConfig("    proto_file: a.proto\n    message: A\n")),
-              AllOf(HasSubstr("tables[0].proto_file (line 9): is only for record_type proto"),
-                    HasSubstr("tables[0].message (line 10): is only for record_type proto")));
+              AllOf(HasSubstr("tables[0].proto_file (line 10): is only for record_type proto"),
+                    HasSubstr("tables[0].message (line 11): is only for record_type proto")));
 }
 
 // --- documentation ---
@@ -672,7 +674,7 @@ TEST(ConfigKeysTest, DocumentationListsEveryKeyWithItsDefault) {
   const std::string text = doc.str();
   int checked = 0;
   for (const KeyDoc& key : describeConfigKeys()) {
-    if (key.type == "mapping" || key.path.starts_with("defaults.")) continue;
+    if (key.type == "mapping" || key.type == "list" || key.path.starts_with("defaults.")) continue;
     const std::string cell = "| `" + key.path + "` |";
     const auto row_start = text.find(cell);
     ASSERT_NE(row_start, std::string::npos) << key.path << " is not documented";

@@ -7,6 +7,6 @@ zerobusd_add_test(config_test
     ${CMAKE_CURRENT_LIST_DIR}/config_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/proto_schema_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/shipped_config_test.cc
-  LIBS zerobusd_config zerobusd_upstream
+  LIBS zerobusd_config zerobusd_validate zerobusd_upstream
   LABELS unit)
 target_compile_definitions(config_test PRIVATE ZEROBUSD_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

@@ -213,7 +213,9 @@ TEST_F(ProtoSchemaTest, EmbedsNestedSameFileAndImportedTypes) {
   EXPECT_EQ(descriptor.enum_type(0).name(), "Level");
   EXPECT_EQ(descriptor.extension_size(), 0);
   for (const auto& field : descriptor.field()) {
-    if (field.has_type_name()) EXPECT_THAT(field.type_name(), ::testing::StartsWith(".shop.Order.")) << field.name();
+    if (field.has_type_name()) {
+      EXPECT_THAT(field.type_name(), ::testing::StartsWith(".shop.Order")) << field.name();
+    }
   }
 
   // The service's view: the DescriptorProto alone, in a fresh pool.

@@ -88,6 +88,11 @@ TEST_F(JsonValidatorTest, RefusesSyntaxErrorsWithTheirOffset) {
   expectRefused(R"({"a":0x10})", "expected ',' or '}'");
   expectRefused(R"({"a":1}})", "text after the JSON object");
   expectRefused(R"({"a":[}})", "expected a value");
+  expectRefused(R"({"a":-3e502})", "number too large for a double (byte 5)");
+  expectRefused(R"({"a":2e308})", "number too large for a double");
+  expectRefused(R"({"a":)" + std::string(400, '9') + "}", "number too large for a double");
+  expectAccepted(R"({"a":1.7976931348623157e308,"b":1e-400,"c":)" + std::string(300, '9') +
+                 R"(,"d":0.000001e310,"e":123456789012345678901234567890})");
   expectRefused(R"({"a":{]})", "expected a string key");
 }
 
