@@ -1,0 +1,8 @@
+add_library(zerobusd_daemon_fixture STATIC ${CMAKE_CURRENT_LIST_DIR}/daemon_fixture.cc)
+zerobusd_target(zerobusd_daemon_fixture)
+target_link_libraries(zerobusd_daemon_fixture PUBLIC zerobusd_server zerobus_fake_fixture)
+
+zerobusd_add_test(daemon_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/daemon_test.cc
+  LIBS zerobusd_daemon_fixture
+  LABELS integration)
