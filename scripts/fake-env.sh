@@ -38,3 +38,59 @@ stop_fake() {
 }
 
 fake_counters() { curl -sf "http://127.0.0.1:$FAKE_ADMIN/admin/counters"; }
+
+# start_daemon <zerobusd binary> <work dir> [extra zerobusd args...]
+# Runs zerobusd against the fake started by start_fake: TLS with the test CA, OAuth with the
+# fake's test client, the socket in <work dir>; waits (bounded) until the socket accepts.
+# Sets DAEMON_PID, DAEMON_SOCKET, DAEMON_METRICS.
+start_daemon() {
+  local bin=$1 work=$2; shift 2
+  mkdir -p "$work"
+  DAEMON_SOCKET=$work/zerobusd.sock
+  DAEMON_METRICS=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cp "$ROOT/config/schemas/air_quality.proto" "$work/air_quality.proto"
+  cat >"$work/zerobusd.yaml" <<YAML
+service:
+  endpoint: https://localhost:$FAKE_GRPC
+  workspace_url: https://localhost:$FAKE_HTTP
+  ca_bundle_file: $FAKE_CA
+auth:
+  mode: oauth
+  client_id: test-client
+  client_secret_env: ZEROBUSD_CLIENT_SECRET
+socket:
+  path: $DAEMON_SOCKET
+metrics:
+  listen: 127.0.0.1:$DAEMON_METRICS
+log:
+  level: ${DAEMON_LOG_LEVEL:-info}
+tables:
+  - name: main.default.air_quality
+    record_type: proto
+    proto_file: air_quality.proto
+    message: AirQuality
+  - name: main.default.events
+    record_type: json
+YAML
+  chmod 600 "$work/zerobusd.yaml"
+  ZEROBUSD_CLIENT_SECRET=test-secret "$bin" --config "$work/zerobusd.yaml" "$@" >"$work/zerobusd.log" 2>&1 &
+  DAEMON_PID=$!
+  trap 'stop_daemon; stop_fake' EXIT
+  for _ in $(seq 1 200); do
+    if [[ -S $DAEMON_SOCKET ]] && curl -sf "http://127.0.0.1:$DAEMON_METRICS/readyz" >/dev/null; then return 0; fi
+    kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$work/zerobusd.log" >&2; echo "zerobusd did not start" >&2; return 1; }
+    sleep 0.05
+  done
+  cat "$work/zerobusd.log" >&2
+  echo "zerobusd not ready after 10 s" >&2
+  return 1
+}
+
+stop_daemon() {
+  if [[ -n ${DAEMON_PID:-} ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+    kill -TERM "$DAEMON_PID" 2>/dev/null || true
+    wait "$DAEMON_PID" 2>/dev/null
+    DAEMON_EXIT=$?
+  fi
+  DAEMON_PID=
+}

@@ -167,7 +167,8 @@ Status ClientCore::connectFirst() {
 Status ClientCore::ensureConnectedLocked(std::unique_lock<std::mutex>& lock) {
   for (;;) {
     if (closed_) return Error{ErrorCode::kClosed, false, "the client is closed"};
-    if (connected_) return {};
+    // A daemon that is draining reads nothing more; the next call after it closes reconnects.
+    if (connected_) return leaving_ ? Status(*leaving_) : Status();
     // Before waiting on connecting_: a reconnecting caller joins the old I/O thread, so that
     // thread (running callbacks) must never wait for it.
     if (onIoThread()) return notConnected("not connected (no reconnect from a callback)");
@@ -226,7 +227,20 @@ Result<ClientCore::Established> ClientCore::establish(const std::vector<Reopen>&
   Established result;
   std::string out;
   frame::encodeHello(out, static_cast<uint8_t>(options_.ack_levels), options_.client_name);
-  if (Status sent = sendAll(fd, out, deadline); !sent.ok()) return fail(sent.error());
+  if (Status sent = sendAll(fd, out, deadline); !sent.ok()) {
+    // A daemon refusing the connection (too many, shutting down) may have written its ERROR
+    // and closed before reading our HELLO: prefer its reason to a bare broken pipe.
+    frame::Frame refusal;
+    frame::ErrorFrame error;
+    frame::ErrorCode code;
+    if (readFrame(fd, result.reader, &refusal, SteadyClock::now()).ok() &&
+        refusal.header.type == FrameType::kError &&
+        frame::parseError(refusal.payload, &error, &code)) {
+      return fail(daemonError(error.error_code, error.retriable,
+                              "zerobusd refused the connection: " + std::string(error.message)));
+    }
+    return fail(sent.error());
+  }
 
   frame::Frame frame;
   frame::ErrorCode code;
@@ -342,6 +356,7 @@ void ClientCore::installLocked(Established& established, const std::vector<Reope
   connected_ = true;
   ever_connected_ = true;
   goodbye_sent_ = false;
+  leaving_.reset();
   abort_io_ = false;
   last_connect_error_.reset();
   ack_levels_ = established.ack_levels;
@@ -429,6 +444,8 @@ Result<Table> ClientCore::openTable(std::string_view name, RecordType type) {
     request->table = std::make_shared<TableState>(shared_from_this(), std::string(name), type);
     OutFrame open;
     frame::encodeOpen(open.bytes, id, static_cast<frame::RecordType>(type), name);
+    open.request = request;
+    open.request_id = id;
     out_queue_.push_back(std::move(open));
   }
   Result<Reply> reply = awaitReply(request, options_.connect_timeout, "OPEN");
@@ -594,6 +611,7 @@ Status ClientCore::flush(TableState* table, std::chrono::milliseconds timeout,
     // Not connected: every record has had its outcome (a lost connection fails them all), so
     // there is nothing to wait for and no reason to reconnect.
     if (!connected_) return {};
+    if (leaving_) return *leaving_;  // the daemon would not read the FLUSH
     if (table != nullptr) {
       if (table->generation != generation_ || table->handle == 0) {
         if (table->open_error) return *table->open_error;
@@ -607,6 +625,8 @@ Status ClientCore::flush(TableState* table, std::chrono::milliseconds timeout,
     request = addRequestLocked(FrameType::kFlush, &id);
     OutFrame flush;
     frame::encodeFlush(flush.bytes, id, table != nullptr ? table->handle : frame::kAllHandles);
+    flush.request = request;
+    flush.request_id = id;
     out_queue_.push_back(std::move(flush));
   }
   Result<Reply> reply = awaitReply(request, timeout, "flush");
@@ -651,6 +671,8 @@ Result<std::chrono::nanoseconds> ClientCore::ping(std::chrono::milliseconds time
     pings_[nonce] = request;
     OutFrame ping;
     frame::encodePing(ping.bytes, nonce);
+    ping.request = request;
+    ping.nonce = nonce;
     out_queue_.push_back(std::move(ping));
   }
   const auto start = SteadyClock::now();
@@ -671,6 +693,8 @@ Result<std::string> ClientCore::status(std::chrono::milliseconds timeout) {
     request = addRequestLocked(FrameType::kStatus, &id);
     OutFrame status;
     frame::encodeStatus(status.bytes, id);
+    status.request = request;
+    status.request_id = id;
     out_queue_.push_back(std::move(status));
   }
   Result<Reply> reply = awaitReply(request, timeout, "status");
@@ -687,12 +711,15 @@ Status ClientCore::close(std::chrono::milliseconds timeout) {
   closed_ = true;
   space_cv_.notify_all();
   if (connected_) {
-    sealAllLocked();
-    OutFrame goodbye;
-    frame::encodeGoodbye(goodbye.bytes);
-    out_queue_.push_back(std::move(goodbye));
-    goodbye_sent_ = true;
-    wake();
+    if (!leaving_) {
+      sealAllLocked();
+      OutFrame goodbye;
+      frame::encodeGoodbye(goodbye.bytes);
+      out_queue_.push_back(std::move(goodbye));
+      goodbye_sent_ = true;
+      wake();
+    }
+    // Otherwise the daemon is draining already: just wait for it to finish and close.
     if (!state_cv_.wait_for(lock, timeout, [this] { return !connected_; })) {
       result = Error{ErrorCode::kWaitTimeout, true,
                      "close timed out; records still pending were failed"};
@@ -742,6 +769,7 @@ void ClientCore::ioLoop(std::shared_ptr<ClientCore> self, uint64_t generation, i
   std::optional<Error> end;
   std::optional<Error> read_error;
   bool graceful = false;
+  bool quiet_end = false;
 
   for (;;) {
     {
@@ -758,7 +786,11 @@ void ClientCore::ioLoop(std::shared_ptr<ClientCore> self, uint64_t generation, i
         }
         end = handleFrameLocked(frame, completions, reports, &graceful);
       }
-      if (!end && read_error) end = read_error;
+      if (!end && read_error) {
+        // After the daemon's shutdown GOODBYE the close is expected, and was reported then.
+        quiet_end = leaving_.has_value();
+        end = leaving_ ? *leaving_ : *read_error;
+      }
       if (!end && abort_io_) {
         end = Error{ErrorCode::kClosed, false, "the client was closed before the daemon answered"};
       }
@@ -805,7 +837,9 @@ void ClientCore::ioLoop(std::shared_ptr<ClientCore> self, uint64_t generation, i
     }
   }
   ::close(fd);
-  if (!graceful && options_.on_error && end->code != ErrorCode::kClosed) options_.on_error(*end);
+  if (!graceful && !quiet_end && options_.on_error && end->code != ErrorCode::kClosed) {
+    options_.on_error(*end);
+  }
   // `self` kept the core alive until here. If it is the last reference, ~ClientCore runs on
   // this thread (still marked as the I/O thread) and detaches it instead of joining itself.
   self.reset();
@@ -947,8 +981,14 @@ std::optional<Error> ClientCore::handleFrameLocked(const frame::Frame& frame,
         *graceful = true;
         return Error{ErrorCode::kConnectionLost, true, "the daemon ended the session"};
       }
-      return Error{ErrorCode::kShuttingDown, true,
-                   "zerobusd is shutting down: " + std::string(goodbye.message)};
+      if (!leaving_) {
+        Error leaving{ErrorCode::kShuttingDown, true,
+                      "zerobusd is shutting down: " + std::string(goodbye.message)};
+        daemonLeavingLocked(leaving, completions);
+        reports.push_back(std::move(leaving));
+      }
+      // Keep reading: the daemon still delivers the outcomes of what it read, then closes.
+      return std::nullopt;
     }
     default:
       return violation(protocolError(std::string("unexpected ") +
@@ -1031,6 +1071,43 @@ std::optional<Error> ClientCore::applyRejectLocked(const frame::Reject& reject,
   updater.flush();
   popFinalLocked(*table);
   return std::nullopt;
+}
+
+void ClientCore::daemonLeavingLocked(const Error& reason, Completions& completions) {
+  leaving_ = reason;
+  const Error unsent{ErrorCode::kShuttingDown, true,
+                     reason.message + " (the record was not sent)"};
+  {
+    AckUpdater updater(completions);
+    for (const auto& table : tables_) {
+      // Unsent records are the tail of `pending` (seq >= sent_upto).
+      while (!table->pending.empty() &&
+             table->base_seq + table->pending.size() > table->sent_upto) {
+        PendingRecord& record = table->pending.back();
+        if ((record.flags & kFinalFlag) == 0) {
+          updater.fail(record.state, record.index, (record.flags & kAcceptedFlag) == 0, unsent);
+          --queued_records_;
+          queued_bytes_ -= record.size;
+        }
+        table->pending.pop_back();
+      }
+      table->next_seq = table->base_seq + table->pending.size();
+      table->open_frame.clear();
+      table->encoder = frame::RecordsEncoder();
+    }
+  }
+  for (OutFrame& out : out_queue_) {
+    if (out.request == nullptr) continue;
+    if (out.request->kind == FrameType::kPing) {
+      pings_.erase(out.nonce);
+    } else {
+      requests_.erase(out.request_id);
+    }
+    out.request->promise.set_value(Reply{reason, 0, {}});
+  }
+  out_queue_.clear();
+  records_frames_queued_ = 0;
+  space_cv_.notify_all();
 }
 
 void ClientCore::connectionLostLocked(uint64_t generation, const Error& reason, bool graceful,

@@ -111,6 +111,11 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
     uint64_t records = 0;
     uint64_t record_bytes = 0;
     uint64_t end_seq = 0;
+    // Set for OPEN / FLUSH / STATUS (request_id) and PING (nonce), so a request whose frame
+    // was never sent can be failed.
+    std::shared_ptr<Request> request;
+    uint32_t request_id = 0;
+    uint64_t nonce = 0;
   };
   // The result of connecting, the handshake and re-opening tables (built without mu_).
   struct Established {
@@ -161,6 +166,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void popFinalLocked(TableState& table);
   void connectionLostLocked(uint64_t generation, const Error& reason, bool graceful,
                             Completions& completions);
+  // The daemon said GOODBYE (shutting down): it reads nothing more, so what was not sent fails
+  // now; what was sent keeps waiting for the outcomes the daemon still delivers.
+  void daemonLeavingLocked(const Error& reason, Completions& completions);
   TableState* tableByHandleLocked(uint32_t handle);
 
   const ClientOptions options_;
@@ -178,6 +186,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   bool connecting_ = false;
   bool ever_connected_ = false;
   bool goodbye_sent_ = false;
+  std::optional<Error> leaving_;  // the daemon announced its shutdown on this connection
   uint64_t generation_ = 0;
   std::optional<Error> last_connect_error_;
   SteadyClock::time_point last_connect_failure_{};

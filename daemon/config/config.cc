@@ -56,7 +56,8 @@ std::optional<int64_t> parseByteSize(std::string_view text) {
 
 std::optional<bool> parseBool(std::string_view text) {
   static constexpr std::string_view kTrue[] = {"true", "True", "TRUE", "yes", "Yes", "on", "On"};
-  static constexpr std::string_view kFalse[] = {"false", "False", "FALSE", "no", "No", "off", "Off"};
+  static constexpr std::string_view kFalse[] = {"false", "False", "FALSE", "no",
+                                                "No",    "off",   "Off"};
   for (auto word : kTrue) {
     if (text == word) return true;
   }
@@ -202,22 +203,24 @@ std::optional<std::string> checkTableName(std::string_view text) {
           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                  c == '_';
         })) {
-      return fmt::format("must be catalog.schema.table, three non-empty parts of letters, digits "
-                         "and '_'; not {}",
-                         detail::showText(text));
+      return fmt::format(
+          "must be catalog.schema.table, three non-empty parts of letters, digits "
+          "and '_'; not {}",
+          detail::showText(text));
     }
     ++parts;
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
   if (parts != 3) {
-    return fmt::format("must be catalog.schema.table (three parts), not {}", detail::showText(text));
+    return fmt::format("must be catalog.schema.table (three parts), not {}",
+                       detail::showText(text));
   }
   return std::nullopt;
 }
 
 std::optional<std::string> checkLogLevel(std::string_view text) {
-  static constexpr std::string_view kLevels[] = {"trace", "debug", "info",     "warn",
+  static constexpr std::string_view kLevels[] = {"trace",   "debug", "info",     "warn",
                                                  "warning", "error", "critical", "off"};
   if (std::find(std::begin(kLevels), std::end(kLevels), text) != std::end(kLevels)) {
     return std::nullopt;
@@ -302,8 +305,9 @@ std::optional<std::string> checkHeaderName(std::string_view name) {
       })) {
     return "header names must be lower case letters, digits, '-', '_' or '.'";
   }
-  static constexpr std::string_view kReserved[] = {"authorization", "x-databricks-zerobus-table-name",
-                                                   "user-agent", "content-type", "te", "host"};
+  static constexpr std::string_view kReserved[] = {
+      "authorization", "x-databricks-zerobus-table-name", "user-agent", "content-type", "te",
+      "host"};
   if (std::find(std::begin(kReserved), std::end(kReserved), name) != std::end(kReserved) ||
       name.starts_with("grpc-")) {
     return "is set by zerobusd itself and cannot be overridden";
@@ -351,7 +355,8 @@ std::optional<uint32_t> readId(Reader& reader, const Value& value, bool group) {
   }
   auto id = lookupId(*text, group);
   if (!id) {
-    reader.error(value, fmt::format("unknown {} {}", group ? "group" : "user", detail::showText(*text)));
+    reader.error(value,
+                 fmt::format("unknown {} {}", group ? "group" : "user", detail::showText(*text)));
   }
   return id;
 }
@@ -388,9 +393,9 @@ const std::vector<Key<ServiceConfig>>& serviceKeys() {
         "Workspace URL, https://<instance>.cloud.databricks.com (OAuth token endpoint); required "
         "with auth.mode oauth",
         checkNoSpace));
-    k.push_back(detail::boolKey<S>(
-        "plaintext", &S::plaintext,
-        "h2c without TLS (test servers only); requires an http:// endpoint, and http:// requires it"));
+    k.push_back(detail::boolKey<S>("plaintext", &S::plaintext,
+                                   "h2c without TLS (test servers only); requires an http:// "
+                                   "endpoint, and http:// requires it"));
     k.push_back(detail::pathKey<S>("ca_bundle_file", &S::ca_bundle_file, true,
                                    "PEM roots to verify the endpoint with; default: the system's"));
     k.push_back(detail::stringKey<S>("tls_server_name", &S::tls_server_name,
@@ -400,8 +405,9 @@ const std::vector<Key<ServiceConfig>>& serviceKeys() {
     k.push_back(detail::integerKey<S>("keepalive_time_ms", &S::keepalive_time_ms, 1000, kInt32Max,
                                       "HTTP/2 keepalive ping interval while calls are open"));
     k.push_back(detail::integerKey<S>("keepalive_timeout_ms", &S::keepalive_timeout_ms, 1000,
-                                      kInt32Max, "Connection dropped when a ping is not answered "
-                                                 "within this"));
+                                      kInt32Max,
+                                      "Connection dropped when a ping is not answered "
+                                      "within this"));
     k.push_back(detail::stringKey<S>(
         "user_agent_suffix", &S::user_agent_suffix,
         "Appended to the user agent \"zerobusd/<version>\" (e.g. your application's name)",
@@ -417,7 +423,8 @@ const std::vector<Key<ServiceConfig>>& serviceKeys() {
         "user-agent and grpc-* are refused)",
         [](Reader& reader, const Value& value, S& out) {
           if (value.node.IsNull()) return;
-          if (!value.node.IsMap()) return reader.error(value, "must be a mapping of header names to values");
+          if (!value.node.IsMap())
+            return reader.error(value, "must be a mapping of header names to values");
           for (const auto& entry : value.node) {
             const int line = detail::lineOf(entry.first);
             if (!entry.first.IsScalar() || !entry.second.IsScalar()) {
@@ -488,11 +495,12 @@ const std::vector<Key<AuthConfig>>& authKeys() {
                                       "Token endpoint: TCP+TLS connect timeout"));
     k.push_back(detail::integerKey<S>("request_timeout_ms", &S::request_timeout_ms, 100, 600000,
                                       "Token endpoint: whole request timeout, per attempt"));
-    k.push_back(detail::integerKey<S>("fetch_attempts", &S::fetch_attempts, 1, 100,
-                                      "Attempts per token fetch (retriable failures: 5xx, network), "
-                                      "first included"));
-    k.push_back(detail::refusedKey<S>("client_secret", fmt::format(fmt::runtime(inline_refused),
-                                                                   "client_secret")));
+    k.push_back(
+        detail::integerKey<S>("fetch_attempts", &S::fetch_attempts, 1, 100,
+                              "Attempts per token fetch (retriable failures: 5xx, network), "
+                              "first included"));
+    k.push_back(detail::refusedKey<S>("client_secret",
+                                      fmt::format(fmt::runtime(inline_refused), "client_secret")));
     k.push_back(detail::refusedKey<S>("token", fmt::format(fmt::runtime(inline_refused), "token")));
     return k;
   }();
@@ -519,9 +527,10 @@ const std::vector<Key<SocketConfig>>& socketKeys() {
           auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), mode, 8);
           if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
               mode > 0777) {
-            return reader.error(value, fmt::format("must be an octal mode from \"0000\" to \"0777\", "
-                                                   "not {}",
-                                                   detail::showText(*text)));
+            return reader.error(value,
+                                fmt::format("must be an octal mode from \"0000\" to \"0777\", "
+                                            "not {}",
+                                            detail::showText(*text)));
           }
           out.mode = mode;
         }));
@@ -554,8 +563,8 @@ const std::vector<Key<LimitsConfig>>& limitsKeys() {
     k.push_back(detail::bytesKey<S>("max_record_bytes", &S::max_record_bytes, 1, kServiceMaxRequest,
                                     "Largest single record (the service takes at most 10 MiB per "
                                     "request)"));
-    k.push_back(detail::integerKey<S>("connection_window_records", &S::connection_window_records,
-                                      1, kMax,
+    k.push_back(detail::integerKey<S>("connection_window_records", &S::connection_window_records, 1,
+                                      kMax,
                                       "Records of one connection accepted but not yet final; then "
                                       "the daemon stops reading it"));
     k.push_back(detail::bytesKey<S>("connection_window_bytes", &S::connection_window_bytes, 1, kMax,
@@ -576,8 +585,8 @@ const std::vector<Key<MetricsConfig>>& metricsKeys() {
     std::vector<Key<S>> k;
     k.push_back(detail::boolKey<S>("enabled", &S::enabled,
                                    "Serve /metrics (Prometheus), /healthz and /readyz"));
-    k.push_back(detail::stringKey<S>("listen", &S::listen,
-                                     "host:port to serve them on; keep it on loopback", checkListen));
+    k.push_back(detail::stringKey<S>(
+        "listen", &S::listen, "host:port to serve them on; keep it on loopback", checkListen));
     return k;
   }();
   return keys;
@@ -587,12 +596,11 @@ const std::vector<Key<LogConfig>>& logKeys() {
   using S = LogConfig;
   static const std::vector<Key<S>> keys = [] {
     std::vector<Key<S>> k;
-    k.push_back(detail::stringKey<S>("level", &S::level,
-                                     "trace, debug, info, warn, error, critical or off",
-                                     checkLogLevel));
-    k.push_back(detail::enumKey<S, LogFormat>("format", &S::format,
-                                              {{"text", LogFormat::Text}, {"json", LogFormat::Json}},
-                                              "text: human-readable lines; json: one object a line"));
+    k.push_back(detail::stringKey<S>(
+        "level", &S::level, "trace, debug, info, warn, error, critical or off", checkLogLevel));
+    k.push_back(detail::enumKey<S, LogFormat>(
+        "format", &S::format, {{"text", LogFormat::Text}, {"json", LogFormat::Json}},
+        "text: human-readable lines; json: one object a line"));
     return k;
   }();
   return keys;
@@ -629,8 +637,9 @@ const std::vector<Key<BatchConfig>>& batchKeys() {
     std::vector<Key<S>> k;
     k.push_back(detail::integerKey<S>("max_records", &S::max_records, 1, 1000000,
                                       "Most records in one ingest request"));
-    k.push_back(detail::bytesKey<S>("max_bytes", &S::max_bytes, 1, kServiceMaxRequest,
-                                    "Record bytes that close a batch; <= stream.max_request_bytes"));
+    k.push_back(
+        detail::bytesKey<S>("max_bytes", &S::max_bytes, 1, kServiceMaxRequest,
+                            "Record bytes that close a batch; <= stream.max_request_bytes"));
     k.push_back(detail::integerKey<S>("linger_ms", &S::linger_ms, 0, 60000,
                                       "How long a batch waits for more records before it is sent"));
     return k;
@@ -645,8 +654,9 @@ const std::vector<Key<upstream::StreamOptions>>& streamKeys() {
     k.push_back(detail::integerKey<S>("max_inflight_records", &S::max_inflight_records, 1, kMax,
                                       "Ingest requests queued + unacknowledged per stream (the "
                                       "SDK's name and default)"));
-    k.push_back(detail::bytesKey<S>("max_inflight_bytes", &S::max_inflight_bytes, 0, kMax,
-                                    "Record bytes queued + unacknowledged per stream (0: no bound)"));
+    k.push_back(
+        detail::bytesKey<S>("max_inflight_bytes", &S::max_inflight_bytes, 0, kMax,
+                            "Record bytes queued + unacknowledged per stream (0: no bound)"));
     k.push_back(detail::boolKey<S>("recovery", &S::recovery,
                                    "Reconnect and replay after retriable failures"));
     k.push_back(detail::integerKey<S>("recovery_timeout_ms", &S::recovery_timeout_ms, 1, kDay,
@@ -680,9 +690,8 @@ const std::vector<Key<TableConfig>>& tableKeys() {
   using S = TableConfig;
   static const std::vector<Key<S>> keys = [] {
     std::vector<Key<S>> k;
-    auto name = detail::stringKey<S>("name", &S::name,
-                                     "catalog.schema.table (letters, digits, '_'); required",
-                                     checkTableName);
+    auto name = detail::stringKey<S>(
+        "name", &S::name, "catalog.schema.table (letters, digits, '_'); required", checkTableName);
     name.in_defaults = false;
     k.push_back(std::move(name));
     k.push_back(detail::enumKey<S, upstream::RecordType>(
@@ -721,8 +730,8 @@ const std::vector<Key<TableConfig>>& tableKeys() {
           }
           out.proto_import_paths = std::move(paths);
         }));
-    k.push_back(detail::sectionKey<S, PoolConfig>("pool", &S::pool, poolKeys,
-                                                  "Streams to the table"));
+    k.push_back(
+        detail::sectionKey<S, PoolConfig>("pool", &S::pool, poolKeys, "Streams to the table"));
     k.push_back(detail::sectionKey<S, BatchConfig>("batch", &S::batch, batchKeys,
                                                    "How records are gathered into requests"));
     k.push_back(detail::bytesKey<S>("max_queue_bytes", &S::max_queue_bytes, 1, kMax,
@@ -738,7 +747,8 @@ const std::vector<Key<TableConfig>>& tableKeys() {
                                     "Groups (names or gids) that may write (primary group of the "
                                     "peer)"));
     k.push_back(detail::sectionKey<S, upstream::StreamOptions>(
-        "stream", &S::stream, streamKeys, "Per-stream options, the official SDK's names and defaults"));
+        "stream", &S::stream, streamKeys,
+        "Per-stream options, the official SDK's names and defaults"));
     return k;
   }();
   return keys;
@@ -764,14 +774,14 @@ std::vector<Key<Config>> rootKeys(RootNodes* nodes) {
   k.push_back(detail::sectionKey<S, MetricsConfig>("metrics", &S::metrics, metricsKeys,
                                                    "Prometheus metrics and health endpoints"));
   k.push_back(detail::sectionKey<S, LogConfig>("log", &S::log, logKeys, "Logging"));
-  k.push_back(detail::sectionKey<S, ShutdownConfig>("shutdown", &S::shutdown, shutdownKeys,
-                                                    "Stopping"));
-  auto defaults = detail::customKey<S>(
-      "defaults", "mapping", "", "Table keys (all but name) applied to every table first",
-      [nodes](Reader&, const Value& value, S&) {
-        nodes->defaults = value.node;
-        nodes->defaults_line = value.line;
-      });
+  k.push_back(
+      detail::sectionKey<S, ShutdownConfig>("shutdown", &S::shutdown, shutdownKeys, "Stopping"));
+  auto defaults = detail::customKey<S>("defaults", "mapping", "",
+                                       "Table keys (all but name) applied to every table first",
+                                       [nodes](Reader&, const Value& value, S&) {
+                                         nodes->defaults = value.node;
+                                         nodes->defaults_line = value.line;
+                                       });
   defaults.describe_children = [](const std::string& prefix, std::vector<KeyDoc>& out) {
     for (const auto& key : tableKeys()) {
       if (!key.in_defaults || !key.documented) continue;
@@ -780,12 +790,12 @@ std::vector<Key<Config>> rootKeys(RootNodes* nodes) {
     }
   };
   k.push_back(std::move(defaults));
-  auto tables = detail::customKey<S>(
-      "tables", "list", "", "The tables producers may write; at least one",
-      [nodes](Reader&, const Value& value, S&) {
-        nodes->tables = value.node;
-        nodes->tables_line = value.line;
-      });
+  auto tables =
+      detail::customKey<S>("tables", "list", "", "The tables producers may write; at least one",
+                           [nodes](Reader&, const Value& value, S&) {
+                             nodes->tables = value.node;
+                             nodes->tables_line = value.line;
+                           });
   tables.describe_children = [](const std::string&, std::vector<KeyDoc>& out) {
     detail::describeKeys(tableKeys(), "tables[].", out);
   };
@@ -849,9 +859,13 @@ void checkService(Reader& reader, Config& config) {
               "plaintext: true needs an http:// endpoint (h2c); this one is https");
     }
   }
+  // "https://host/" and "https://host" are the same endpoint; paths get appended to them.
+  while (service.endpoint.ends_with('/')) service.endpoint.pop_back();
+  while (service.workspace_url.ends_with('/')) service.workspace_url.pop_back();
   if (service.plaintext && (!service.ca_bundle_file.empty() || !service.tls_server_name.empty())) {
-    reader.warn("service.ca_bundle_file and service.tls_server_name have no effect with "
-                "service.plaintext");
+    reader.warn(
+        "service.ca_bundle_file and service.tls_server_name have no effect with "
+        "service.plaintext");
   }
   if (!service.workspace_url.empty()) {
     Url url;
@@ -870,7 +884,8 @@ std::string secretFilePath(const Reader& reader, const std::string& file) {
   std::filesystem::path path(file);
   if (path.is_absolute()) return path.lexically_normal().string();
   const std::string credentials = reader.env().credentialsDirectory();
-  if (!credentials.empty()) return (std::filesystem::path(credentials) / path).lexically_normal().string();
+  if (!credentials.empty())
+    return (std::filesystem::path(credentials) / path).lexically_normal().string();
   return (reader.baseDir() / path).lexically_normal().string();
 }
 
@@ -888,8 +903,8 @@ std::optional<Secret> readSecretFile(Reader& reader, const Where& where, const s
     errorAt(reader, where, fmt::format("{} is not a regular file", path));
     ok = false;
   } else if (ok && static_cast<std::size_t>(info.st_size) > kMaxSecretBytes) {
-    errorAt(reader, where, fmt::format("{} is larger than {} bytes: not a secret?", path,
-                                       kMaxSecretBytes));
+    errorAt(reader, where,
+            fmt::format("{} is larger than {} bytes: not a secret?", path, kMaxSecretBytes));
     ok = false;
   }
   if (ok) {
@@ -907,8 +922,8 @@ std::optional<Secret> readSecretFile(Reader& reader, const Where& where, const s
       used += static_cast<std::size_t>(n);
     }
     if (ok && used > kMaxSecretBytes) {
-      errorAt(reader, where, fmt::format("{} is larger than {} bytes: not a secret?", path,
-                                         kMaxSecretBytes));
+      errorAt(reader, where,
+              fmt::format("{} is larger than {} bytes: not a secret?", path, kMaxSecretBytes));
       ok = false;
     }
     value.resize(ok ? used : 0);
@@ -960,8 +975,9 @@ void readSecret(Reader& reader, const std::string& base, const std::string& env_
     return;
   }
   std::optional<Secret> secret =
-      env_name.empty() ? readSecretFile(reader, whereIs(reader, "auth", base + "_file", line), file)
-                       : readSecretEnv(reader, whereIs(reader, "auth", base + "_env", line), env_name);
+      env_name.empty()
+          ? readSecretFile(reader, whereIs(reader, "auth", base + "_file", line), file)
+          : readSecretEnv(reader, whereIs(reader, "auth", base + "_env", line), env_name);
   if (secret) out = std::move(*secret);
 }
 
@@ -969,16 +985,20 @@ void checkAuth(Reader& reader, Config& config) {
   auto& auth = config.auth;
   const int line = sectionLine(reader, "auth");
   auto refuseKey = [&](const std::string& key, bool set, std::string_view mode) {
-    if (set) errorAt(reader, whereIs(reader, "auth", key, line), fmt::format("is not used with mode {}", mode));
+    if (set)
+      errorAt(reader, whereIs(reader, "auth", key, line),
+              fmt::format("is not used with mode {}", mode));
   };
   if (auth.mode == AuthMode::OAuth) {
     refuseKey("token_env", !auth.token_env.empty(), "oauth");
     refuseKey("token_file", !auth.token_file.empty(), "oauth");
     if (config.service.workspace_url.empty()) {
-      reader.error("service.workspace_url", sectionLine(reader, "service"),
-                   "is required with auth.mode oauth (tokens come from <workspace_url>/oidc/v1/token)");
+      reader.error(
+          "service.workspace_url", sectionLine(reader, "service"),
+          "is required with auth.mode oauth (tokens come from <workspace_url>/oidc/v1/token)");
     }
-    if (auth.client_id.empty()) reader.error("auth.client_id", line, "is required with auth.mode oauth");
+    if (auth.client_id.empty())
+      reader.error("auth.client_id", line, "is required with auth.mode oauth");
     readSecret(reader, "client_secret", auth.client_secret_env, auth.client_secret_file, line,
                auth.client_secret, "the OAuth client secret");
   } else {
@@ -1000,9 +1020,10 @@ void checkSocket(Reader& reader, Config& config) {
                         config.socket.path.size()));
   }
   if ((config.socket.mode & 0002) != 0) {
-    reader.warn(fmt::format("socket.mode {:04o} lets every user on the host write records; "
-                            "prefer 0660 with socket.group",
-                            config.socket.mode));
+    reader.warn(
+        fmt::format("socket.mode {:04o} lets every user on the host write records; "
+                    "prefer 0660 with socket.group",
+                    config.socket.mode));
   }
 }
 
@@ -1032,9 +1053,10 @@ void checkMetrics(Reader& reader, const Config& config) {
   std::string_view host = std::string_view(listen).substr(0, listen.rfind(':'));
   if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
   if (!isLoopbackHost(host)) {
-    reader.warn(fmt::format("metrics.listen {} is reachable from other hosts; metrics name your "
-                            "tables (bind 127.0.0.1 unless a scraper needs it)",
-                            listen));
+    reader.warn(
+        fmt::format("metrics.listen {} is reachable from other hosts; metrics name your "
+                    "tables (bind 127.0.0.1 unless a scraper needs it)",
+                    listen));
   }
 }
 
@@ -1065,12 +1087,15 @@ void finishTable(Reader& reader, TableConfig& table, std::size_t index, int tabl
   } else {
     ProtoSource source{table.proto_file, table.descriptor_set, table.message,
                        table.proto_import_paths};
-    auto schema = loadProtoSchema(source, &warnings);
+    std::vector<std::string> protobuf_warnings;
+    auto schema = loadProtoSchema(source, &protobuf_warnings);
+    for (auto& warning : protobuf_warnings) warnings.push_back(scope + ": " + warning);
     if (!schema.ok()) {
       const std::string message(schema.status().message());
-      const Where w = where(message.starts_with("unknown message") || message.starts_with("message '")
-                                ? "message"
-                                : (table.proto_file.empty() ? "descriptor_set" : "proto_file"));
+      const Where w =
+          where(message.starts_with("unknown message") || message.starts_with("message '")
+                    ? "message"
+                    : (table.proto_file.empty() ? "descriptor_set" : "proto_file"));
       std::stringstream lines{message};
       for (std::string problem; std::getline(lines, problem);) errorAt(reader, w, problem);
     } else {
@@ -1129,8 +1154,9 @@ void readTables(Reader& reader, const RootNodes& nodes, Config& config) {
     finishTable(reader, table, i, line, config, reader.warnings());
     if (!table.name.empty()) {
       if (auto [it, fresh] = seen.emplace(table.name, i); !fresh) {
-        errorAt(reader, whereIs(reader, path, "name", line),
-                fmt::format("table {} is already configured as tables[{}]", table.name, it->second));
+        errorAt(
+            reader, whereIs(reader, path, "name", line),
+            fmt::format("table {} is already configured as tables[{}]", table.name, it->second));
       }
     }
     config.tables.push_back(std::move(table));
@@ -1151,8 +1177,8 @@ absl::StatusOr<std::shared_ptr<const Config>> parse(std::string_view text,
                                                     const Environment& env,
                                                     const std::string& source_path,
                                                     std::vector<std::string> warnings) {
-  std::filesystem::path base = base_dir.empty() ? std::filesystem::current_path()
-                                                : std::filesystem::path(base_dir);
+  std::filesystem::path base =
+      base_dir.empty() ? std::filesystem::current_path() : std::filesystem::path(base_dir);
   if (base.is_relative()) base = std::filesystem::absolute(base);
   Reader reader(base.lexically_normal(), env);
   reader.warnings() = std::move(warnings);
@@ -1163,7 +1189,8 @@ absl::StatusOr<std::shared_ptr<const Config>> parse(std::string_view text,
     if (root.IsNull()) {
       reader.error("(file)", 0, "is empty; service.endpoint and tables are required");
     } else if (!root.IsMap()) {
-      reader.error("(file)", detail::lineOf(root), "must be a mapping of sections (service:, auth:, ...)");
+      reader.error("(file)", detail::lineOf(root),
+                   "must be a mapping of sections (service:, auth:, ...)");
     } else {
       RootNodes nodes;
       detail::readSection(reader, root, "", 0, rootKeys(&nodes), *config);
@@ -1178,10 +1205,13 @@ absl::StatusOr<std::shared_ptr<const Config>> parse(std::string_view text,
     // Syntax errors: yaml-cpp's message and position (never the text around it, which could
     // be anything).
     reader.addError(e.mark.is_null() ? 0 : e.mark.line + 1,
-                    e.mark.is_null()
-                                  ? fmt::format("invalid YAML: {}", e.msg)
-                                  : fmt::format("line {}, column {}: invalid YAML: {}",
-                                                e.mark.line + 1, e.mark.column + 1, e.msg));
+                    e.mark.is_null() ? fmt::format("invalid YAML: {}", e.msg)
+                                     : fmt::format("line {}, column {}: invalid YAML: {}",
+                                                   e.mark.line + 1, e.mark.column + 1, e.msg));
+  } catch (const std::exception& e) {
+    // Not expected (filesystem errors on the base directory, allocation failure); still no
+    // exception leaves the loader.
+    reader.addError(0, fmt::format("cannot read the configuration: {}", e.what()));
   }
   if (reader.hasErrors()) {
     return absl::InvalidArgumentError(joinErrors(reader.sortedErrors(), prefix));

@@ -35,14 +35,14 @@ namespace zerobusd::config {
 
 // The link to Zerobus: upstream::TransportOptions (transport_options.h converts).
 struct ServiceConfig {
-  std::string endpoint;       // https://<workspace-id>.zerobus.<region>.cloud.databricks.com
-  std::string workspace_url;  // https://<instance>.cloud.databricks.com; OAuth token endpoint
-  bool plaintext = false;     // h2c; only with an http:// endpoint
+  std::string endpoint;         // https://<workspace-id>.zerobus.<region>.cloud.databricks.com
+  std::string workspace_url;    // https://<instance>.cloud.databricks.com; OAuth token endpoint
+  bool plaintext = false;       // h2c; only with an http:// endpoint
   std::string ca_bundle_file;   // absolute; empty: system roots
   std::string tls_server_name;  // verify this name instead of the endpoint's host
   int64_t keepalive_time_ms = 30000;
   int64_t keepalive_timeout_ms = 10000;
-  std::string user_agent_suffix;  // appended to "zerobusd/<version>"
+  std::string user_agent_suffix;                     // appended to "zerobusd/<version>"
   std::map<std::string, std::string> extra_headers;  // gRPC metadata on every call
 };
 
@@ -57,15 +57,15 @@ struct AuthConfig {
   std::string client_secret_file;
   std::string token_env;
   std::string token_file;
-  Secret client_secret;  // oauth: read at load from client_secret_env / client_secret_file
-  Secret token;          // static_token: read at load from token_env / token_file
+  Secret client_secret;        // oauth: read at load from client_secret_env / client_secret_file
+  Secret token;                // static_token: read at load from token_env / token_file
   std::string ca_bundle_file;  // token endpoint's CA bundle; defaults to service.ca_bundle_file
-  int64_t refresh_buffer_s = 300;   // refresh this long before expiry (SDK token_refresh_buffer)
-  double refresh_fraction = 0.8;    // ... or at this fraction of a short token's lifetime
-  int64_t expiry_margin_s = 10;     // stop serving a token this long before it expires
+  int64_t refresh_buffer_s = 300;  // refresh this long before expiry (SDK token_refresh_buffer)
+  double refresh_fraction = 0.8;   // ... or at this fraction of a short token's lifetime
+  int64_t expiry_margin_s = 10;    // stop serving a token this long before it expires
   int64_t connect_timeout_ms = 10000;
   int64_t request_timeout_ms = 30000;
-  int64_t fetch_attempts = 3;       // per token request, first attempt included
+  int64_t fetch_attempts = 3;  // per token request, first attempt included
 };
 
 struct SocketConfig {
@@ -162,8 +162,9 @@ struct Config {
                                                                        const Environment& env);
 
 // The same from text; relative paths resolve against `base_dir`.
-[[nodiscard]] absl::StatusOr<std::shared_ptr<const Config>> parseConfig(
-    std::string_view yaml_text, const std::string& base_dir, const Environment& env);
+[[nodiscard]] absl::StatusOr<std::shared_ptr<const Config>> parseConfig(std::string_view yaml_text,
+                                                                        const std::string& base_dir,
+                                                                        const Environment& env);
 
 // One row of the key reference (docs/configuration.md is checked against these).
 struct KeyDoc {

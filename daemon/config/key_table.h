@@ -28,7 +28,9 @@
 
 namespace zerobusd::config::detail {
 
-inline int lineOf(const YAML::Node& node) { return node.Mark().line >= 0 ? node.Mark().line + 1 : 0; }
+inline int lineOf(const YAML::Node& node) {
+  return node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+}
 
 // A value being read: its node, its key path and the line of its key.
 struct Value {
@@ -108,7 +110,7 @@ std::optional<int64_t> parseByteSize(std::string_view text);  // 123, 4MiB, 64 K
 std::optional<bool> parseBool(std::string_view text);
 std::optional<double> parseDouble(std::string_view text);
 std::string showText(std::string_view text);  // for messages: shortened, control chars escaped
-std::string renderBytes(int64_t bytes);     // 16777216 -> "16 MiB"
+std::string renderBytes(int64_t bytes);       // 16777216 -> "16 MiB"
 std::string suggestion(std::string_view unknown, const std::vector<std::string>& known);
 std::string rangeText(int64_t min, int64_t max);
 
@@ -186,7 +188,8 @@ Key<S> integerKey(std::string name, T S::*member, int64_t min, int64_t max, std:
     auto text = scalarOf(reader, value, "an integer");
     if (!text) return;
     auto parsed = parseInteger(*text);
-    if (!parsed) return reader.error(value, fmt::format("must be an integer, not {}", showText(*text)));
+    if (!parsed)
+      return reader.error(value, fmt::format("must be an integer, not {}", showText(*text)));
     if (*parsed < min || *parsed > max) {
       return reader.error(value, fmt::format("must be {}, is {}", rangeText(min, max), *parsed));
     }
@@ -206,7 +209,8 @@ Key<S> bytesKey(std::string name, int64_t S::*member, int64_t min, int64_t max, 
     auto parsed = parseByteSize(*text);
     if (!parsed) {
       return reader.error(value, fmt::format("must be a size in bytes (1048576, 512 KiB, 4 MiB, "
-                                             "1 GiB), not {}", showText(*text)));
+                                             "1 GiB), not {}",
+                                             showText(*text)));
     }
     if (*parsed < min || *parsed > max) {
       return reader.error(value, fmt::format("must be {}, is {}", rangeText(min, max), *parsed));
@@ -225,7 +229,8 @@ Key<S> boolKey(std::string name, bool S::*member, std::string help) {
     auto text = scalarOf(reader, value, "true or false");
     if (!text) return;
     auto parsed = parseBool(*text);
-    if (!parsed) return reader.error(value, fmt::format("must be true or false, not {}", showText(*text)));
+    if (!parsed)
+      return reader.error(value, fmt::format("must be true or false, not {}", showText(*text)));
     out.*member = *parsed;
   };
   return key;
@@ -240,9 +245,11 @@ Key<S> doubleKey(std::string name, double S::*member, double min, double max, st
     auto text = scalarOf(reader, value, "a number");
     if (!text) return;
     auto parsed = parseDouble(*text);
-    if (!parsed) return reader.error(value, fmt::format("must be a number, not {}", showText(*text)));
+    if (!parsed)
+      return reader.error(value, fmt::format("must be a number, not {}", showText(*text)));
     if (!(*parsed >= min && *parsed <= max)) {
-      return reader.error(value, fmt::format("must be between {} and {}, is {}", min, max, *parsed));
+      return reader.error(value,
+                          fmt::format("must be between {} and {}, is {}", min, max, *parsed));
     }
     out.*member = *parsed;
   };

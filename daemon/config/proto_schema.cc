@@ -65,11 +65,11 @@ class CompileErrors final : public pb::compiler::MultiFileErrorCollector {
 // self-contained result).
 class BuildErrors final : public pb::DescriptorPool::ErrorCollector {
  public:
-  void AddError(const std::string& filename, const std::string& element_name,
-                const pb::Message*, ErrorLocation, const std::string& message) override {
-    errors.push_back(element_name.empty() ? fmt::format("{}: {}", filename, message)
-                                          : fmt::format("{}: {}: {}", filename, element_name,
-                                                        message));
+  void AddError(const std::string& filename, const std::string& element_name, const pb::Message*,
+                ErrorLocation, const std::string& message) override {
+    errors.push_back(element_name.empty()
+                         ? fmt::format("{}: {}", filename, message)
+                         : fmt::format("{}: {}: {}", filename, element_name, message));
   }
   std::vector<std::string> errors;
 };
@@ -84,7 +84,8 @@ void listMessages(const pb::Descriptor& message, std::vector<std::string>& out) 
 std::string knownMessages(const std::vector<const pb::FileDescriptor*>& files) {
   std::vector<std::string> names;
   for (const auto* file : files) {
-    for (int i = 0; i < file->message_type_count(); ++i) listMessages(*file->message_type(i), names);
+    for (int i = 0; i < file->message_type_count(); ++i)
+      listMessages(*file->message_type(i), names);
   }
   if (names.empty()) return "it defines no message";
   std::string out = "messages there: ";
@@ -98,13 +99,11 @@ std::string knownMessages(const std::vector<const pb::FileDescriptor*>& files) {
 
 // `name` as a full name, then relative to the package of the first file, then as the unique
 // message whose full name ends with ".name".
-absl::StatusOr<const pb::Descriptor*> findMessage(const pb::DescriptorPool& pool,
-                                                  const std::vector<const pb::FileDescriptor*>& files,
-                                                  const std::string& name,
-                                                  const std::string& source) {
+absl::StatusOr<const pb::Descriptor*> findMessage(
+    const pb::DescriptorPool& pool, const std::vector<const pb::FileDescriptor*>& files,
+    const std::string& name, const std::string& source) {
   if (name.empty()) {
-    return absl::InvalidArgumentError(
-        fmt::format("no message named; {}", knownMessages(files)));
+    return absl::InvalidArgumentError(fmt::format("no message named; {}", knownMessages(files)));
   }
   if (const auto* found = pool.FindMessageTypeByName(name)) return found;
   if (!files.empty() && !files.front()->package().empty()) {
@@ -121,9 +120,9 @@ absl::StatusOr<const pb::Descriptor*> findMessage(const pb::DescriptorPool& pool
     if (full.size() > name.size() && full.ends_with(name) &&
         full[full.size() - name.size() - 1] == '.') {
       if (match != nullptr) {
-        return absl::InvalidArgumentError(fmt::format(
-            "message '{}' is ambiguous in {}: {} and {}; give the full name", name, source,
-            match->full_name(), full));
+        return absl::InvalidArgumentError(
+            fmt::format("message '{}' is ambiguous in {}: {} and {}; give the full name", name,
+                        source, match->full_name(), full));
       }
       match = pool.FindMessageTypeByName(full);
     }
@@ -135,7 +134,9 @@ absl::StatusOr<const pb::Descriptor*> findMessage(const pb::DescriptorPool& pool
 
 absl::Status checkReadable(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  if (!in)
+    return absl::InvalidArgumentError(
+        fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   return absl::OkStatus();
 }
 
@@ -157,9 +158,9 @@ absl::StatusOr<ProtoSchema> compileProtoFile(const ProtoSource& source,
     case pb::compiler::DiskSourceTree::SUCCESS:
       break;
     case pb::compiler::DiskSourceTree::SHADOWED:
-      return absl::InvalidArgumentError(fmt::format(
-          "{} is shadowed by {}, found first as '{}' through the import paths", source.proto_file,
-          shadowing, virtual_file));
+      return absl::InvalidArgumentError(
+          fmt::format("{} is shadowed by {}, found first as '{}' through the import paths",
+                      source.proto_file, shadowing, virtual_file));
     default:
       return absl::InvalidArgumentError(fmt::format("cannot open {}", source.proto_file));
   }
@@ -167,9 +168,11 @@ absl::StatusOr<ProtoSchema> compileProtoFile(const ProtoSource& source,
   pb::compiler::Importer importer(&tree, &errors);
   importer.AddUnusedImportTrackFile(virtual_file);  // "Import x is unused" as a warning
   const pb::FileDescriptor* file = importer.Import(virtual_file);
-  if (warnings != nullptr) warnings->insert(warnings->end(), errors.warnings.begin(), errors.warnings.end());
+  if (warnings != nullptr)
+    warnings->insert(warnings->end(), errors.warnings.begin(), errors.warnings.end());
   if (file == nullptr || !errors.errors.empty()) {
-    if (errors.errors.empty()) errors.errors.push_back(fmt::format("{}: does not compile", source.proto_file));
+    if (errors.errors.empty())
+      errors.errors.push_back(fmt::format("{}: does not compile", source.proto_file));
     return absl::InvalidArgumentError(joinLines(errors.errors));
   }
   auto message = findMessage(*importer.pool(), {file}, source.message, source.proto_file);
@@ -188,22 +191,23 @@ absl::StatusOr<ProtoSchema> loadDescriptorSet(const ProtoSource& source) {
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
     if (bytes.size() > kMaxDescriptorSetBytes) {
-      return absl::InvalidArgumentError(fmt::format("{} is larger than {} bytes",
-                                                    source.descriptor_set, kMaxDescriptorSetBytes));
+      return absl::InvalidArgumentError(
+          fmt::format("{} is larger than {} bytes", source.descriptor_set, kMaxDescriptorSetBytes));
     }
   }
   pb::FileDescriptorSet set;
   if (!set.ParseFromString(bytes) || set.file_size() == 0) {
-    return absl::InvalidArgumentError(fmt::format(
-        "{} is not a FileDescriptorSet (make one with protoc --include_imports "
-        "--descriptor_set_out=FILE)",
-        source.descriptor_set));
+    return absl::InvalidArgumentError(
+        fmt::format("{} is not a FileDescriptorSet (make one with protoc --include_imports "
+                    "--descriptor_set_out=FILE)",
+                    source.descriptor_set));
   }
   pb::SimpleDescriptorDatabase database;
   for (const auto& file : set.file()) {
     if (!database.Add(file)) {
-      return absl::InvalidArgumentError(fmt::format("{}: file '{}' appears twice with different contents",
-                                                    source.descriptor_set, file.name()));
+      return absl::InvalidArgumentError(
+          fmt::format("{}: file '{}' appears twice with different contents", source.descriptor_set,
+                      file.name()));
     }
   }
   BuildErrors errors;
@@ -249,10 +253,12 @@ class SelfContainedBuilder {
       const pb::Descriptor& message = *order_[i];
       for (int f = 0; f < message.field_count(); ++f) {
         const pb::FieldDescriptor& field = *message.field(f);
-        if (const auto* type = field.message_type(); type != nullptr && !names_.contains(type->full_name())) {
+        if (const auto* type = field.message_type();
+            type != nullptr && !names_.contains(type->full_name())) {
           includeMessage(outermost(*type));
         }
-        if (const auto* type = field.enum_type(); type != nullptr && !names_.contains(type->full_name())) {
+        if (const auto* type = field.enum_type();
+            type != nullptr && !names_.contains(type->full_name())) {
           if (type->containing_type() != nullptr) {
             includeMessage(outermost(*type->containing_type()));
           } else {
@@ -284,9 +290,8 @@ class SelfContainedBuilder {
     auto pool = std::make_shared<pb::DescriptorPool>();
     BuildErrors errors;
     if (pool->BuildFileCollectingErrors(file, &errors) == nullptr) {
-      return absl::InvalidArgumentError(
-          fmt::format("message {} cannot be made self-contained: {}", root_.full_name(),
-                      joinLines(errors.errors)));
+      return absl::InvalidArgumentError(fmt::format("message {} cannot be made self-contained: {}",
+                                                    root_.full_name(), joinLines(errors.errors)));
     }
     const pb::Descriptor* built = pool->FindMessageTypeByName(new_root_);
     if (built == nullptr) {
@@ -315,7 +320,8 @@ class SelfContainedBuilder {
       assign(*message.nested_type(i), new_name + "." + message.nested_type(i)->name());
     }
     for (int i = 0; i < message.enum_type_count(); ++i) {
-      names_.emplace(message.enum_type(i)->full_name(), new_name + "." + message.enum_type(i)->name());
+      names_.emplace(message.enum_type(i)->full_name(),
+                     new_name + "." + message.enum_type(i)->name());
     }
   }
 
@@ -374,8 +380,8 @@ class SelfContainedBuilder {
         if (old_name.starts_with('.')) old_name.remove_prefix(1);
         auto it = names_.find(std::string(old_name));
         if (it == names_.end()) {
-          return absl::InternalError(fmt::format("type {} of field {} was not copied", old_name,
-                                                 field.name()));
+          return absl::InternalError(
+              fmt::format("type {} of field {} was not copied", old_name, field.name()));
         }
         field.set_type_name("." + it->second);
       }

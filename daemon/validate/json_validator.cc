@@ -58,10 +58,15 @@ class JsonValidator final : public RecordValidator {
     if (c.p == c.end) return fail(c, "empty record, expected a JSON object");
     if (*c.p != '{') {
       switch (*c.p) {
-        case '[': return fail(c, "the record is a JSON array, expected an object");
-        case '"': return fail(c, "the record is a JSON string, expected an object");
-        case 't': case 'f': return fail(c, "the record is a JSON boolean, expected an object");
-        case 'n': return fail(c, "the record is JSON null, expected an object");
+        case '[':
+          return fail(c, "the record is a JSON array, expected an object");
+        case '"':
+          return fail(c, "the record is a JSON string, expected an object");
+        case 't':
+        case 'f':
+          return fail(c, "the record is a JSON boolean, expected an object");
+        case 'n':
+          return fail(c, "the record is JSON null, expected an object");
         default:
           if (*c.p == '-' || (*c.p >= '0' && *c.p <= '9')) {
             return fail(c, "the record is a JSON number, expected an object");
@@ -296,7 +301,14 @@ class JsonValidator final : public RecordValidator {
         ++c.p;
         if (c.p == c.end) return fail(c, "unterminated string");
         switch (*c.p) {
-          case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          case '"':
+          case '\\':
+          case '/':
+          case 'b':
+          case 'f':
+          case 'n':
+          case 'r':
+          case 't':
             ++c.p;
             break;
           case 'u': {

@@ -39,16 +39,16 @@ constexpr uint32_t kMaxDenseNumber = 2048;
 struct Field {
   uint32_t number = 0;
   Kind kind = Kind::Varint;
-  bool packable = false;   // repeated scalar: a packed run (wire type 2) is accepted too
+  bool packable = false;  // repeated scalar: a packed run (wire type 2) is accepted too
   int required_bit = kNoIndex;
   int message = kNoIndex;  // Message / Group: index of its type
   std::string name;
 };
 
 struct MessageType {
-  std::string name;             // full name, for errors
-  std::vector<Field> fields;    // sorted by number
-  std::vector<int32_t> dense;   // number -> index in fields, or kNoIndex; empty when sparse
+  std::string name;            // full name, for errors
+  std::vector<Field> fields;   // sorted by number
+  std::vector<int32_t> dense;  // number -> index in fields, or kNoIndex; empty when sparse
   int required_count = 0;
 
   const Field* find(uint32_t number) const {
@@ -65,25 +65,39 @@ struct MessageType {
 
 const char* wireTypeName(uint32_t wire_type) {
   switch (wire_type) {
-    case kVarint: return "varint";
-    case kFixed64: return "fixed64";
-    case kLengthDelimited: return "length-delimited";
-    case kStartGroup: return "start-group";
-    case kEndGroup: return "end-group";
-    case kFixed32: return "fixed32";
-    default: return "invalid";
+    case kVarint:
+      return "varint";
+    case kFixed64:
+      return "fixed64";
+    case kLengthDelimited:
+      return "length-delimited";
+    case kStartGroup:
+      return "start-group";
+    case kEndGroup:
+      return "end-group";
+    case kFixed32:
+      return "fixed32";
+    default:
+      return "invalid";
   }
 }
 
 const char* expectedName(Kind kind) {
   switch (kind) {
-    case Kind::Varint: return "varint";
-    case Kind::Fixed64: return "fixed64";
-    case Kind::Fixed32: return "fixed32";
-    case Kind::Bytes: return "length-delimited bytes";
-    case Kind::String: return "length-delimited string";
-    case Kind::Message: return "length-delimited message";
-    case Kind::Group: return "group";
+    case Kind::Varint:
+      return "varint";
+    case Kind::Fixed64:
+      return "fixed64";
+    case Kind::Fixed32:
+      return "fixed32";
+    case Kind::Bytes:
+      return "length-delimited bytes";
+    case Kind::String:
+      return "length-delimited string";
+    case Kind::Message:
+      return "length-delimited message";
+    case Kind::Group:
+      return "group";
   }
   return "?";
 }
@@ -225,7 +239,8 @@ class ProtoValidator final : public RecordValidator {
       if (p == nullptr) return nullptr;
     }
     if (group_number != 0) {
-      return fail(failure, end, nullptr, fmt::format("group {} has no end-group tag", group_number));
+      return fail(failure, end, nullptr,
+                  fmt::format("group {} has no end-group tag", group_number));
     }
     return finish(type, seen, p, failure);
   }
@@ -240,19 +255,22 @@ class ProtoValidator final : public RecordValidator {
           const uint8_t* next = readVarint(p, end, &ignored);
           return next != nullptr ? next : fail(failure, p, &field, "truncated or over-long varint");
         }
-        if (wire_type == kLengthDelimited && field.packable) return packed(field, p, end, 0, failure);
+        if (wire_type == kLengthDelimited && field.packable)
+          return packed(field, p, end, 0, failure);
         break;
       case Kind::Fixed64:
         if (wire_type == kFixed64) {
           return end - p >= 8 ? p + 8 : fail(failure, p, &field, "truncated fixed64");
         }
-        if (wire_type == kLengthDelimited && field.packable) return packed(field, p, end, 8, failure);
+        if (wire_type == kLengthDelimited && field.packable)
+          return packed(field, p, end, 8, failure);
         break;
       case Kind::Fixed32:
         if (wire_type == kFixed32) {
           return end - p >= 4 ? p + 4 : fail(failure, p, &field, "truncated fixed32");
         }
-        if (wire_type == kLengthDelimited && field.packable) return packed(field, p, end, 4, failure);
+        if (wire_type == kLengthDelimited && field.packable)
+          return packed(field, p, end, 4, failure);
         break;
       case Kind::Bytes:
       case Kind::String:
@@ -295,7 +313,8 @@ class ProtoValidator final : public RecordValidator {
           return next;
         }
     }
-    if (wire_type > kFixed32) return fail(failure, tag_at, &field, fmt::format("invalid wire type {}", wire_type));
+    if (wire_type > kFixed32)
+      return fail(failure, tag_at, &field, fmt::format("invalid wire type {}", wire_type));
     return fail(failure, tag_at, &field,
                 fmt::format("wire type {} ({}), expected {}", wire_type, wireTypeName(wire_type),
                             expectedName(field.kind)));
@@ -307,7 +326,8 @@ class ProtoValidator final : public RecordValidator {
     const uint8_t* body = p;
     std::size_t length = 0;
     if (!readLength(&body, end, &length)) {
-      return fail(failure, p, &field, "bad packed length: over-long, or past the end of the record");
+      return fail(failure, p, &field,
+                  "bad packed length: over-long, or past the end of the record");
     }
     const uint8_t* body_end = body + length;
     if (element_size != 0) {
@@ -320,7 +340,8 @@ class ProtoValidator final : public RecordValidator {
     while (body < body_end) {
       uint64_t ignored;
       const uint8_t* next = readVarint(body, body_end, &ignored);
-      if (next == nullptr) return fail(failure, body, &field, "truncated or over-long varint in packed run");
+      if (next == nullptr)
+        return fail(failure, body, &field, "truncated or over-long varint in packed run");
       body = next;
     }
     return body_end;

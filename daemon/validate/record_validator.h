@@ -11,7 +11,8 @@
 //   proto2 required fields present, strings valid UTF-8 (proto2 does not demand it, but the
 //   service writes them to Delta string columns). Map entries are nested messages.
 // - JSON tables: the record must be exactly one JSON object (RFC 8259 syntax throughout,
-//   UTF-8, no lone surrogate escapes, nesting up to max_depth), without building a DOM.
+//   UTF-8, no lone surrogate escapes, numbers finite as doubles, nesting up to max_depth),
+//   without building a DOM.
 //   Column names and value types are not checked (the daemon does not know JSON tables'
 //   columns); duplicate keys are not detected.
 //
@@ -48,8 +49,9 @@ std::unique_ptr<RecordValidator> makeProtoValidator(const google::protobuf::Desc
                                                     const ProtoValidatorOptions& options = {});
 
 struct JsonValidatorOptions {
-  // Nested objects and arrays, the record's own object included (serde_json's default limit).
-  int max_depth = 128;
+  // Nested objects and arrays, the record's own object included: one below serde_json's
+  // recursion limit (128), so no parser with that common limit refuses what passes here.
+  int max_depth = 127;
 };
 
 std::unique_ptr<RecordValidator> makeJsonValidator(const JsonValidatorOptions& options = {});

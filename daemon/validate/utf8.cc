@@ -25,7 +25,7 @@ bool isValidUtf8(const unsigned char* data, std::size_t size, std::size_t* bad_o
       continue;
     }
     std::size_t length = 0;
-    unsigned char low = 0x80;   // bounds of the second byte (the first continuation)
+    unsigned char low = 0x80;  // bounds of the second byte (the first continuation)
     unsigned char high = 0xBF;
     if (lead >= 0xC2 && lead <= 0xDF) {
       length = 2;

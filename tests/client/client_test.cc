@@ -518,6 +518,7 @@ struct BadFrameCase {
   const char* name;
   std::string bytes;
   ErrorCode reported;
+  bool then_close = false;  // the peer closes the connection after sending
 };
 
 std::vector<BadFrameCase> badFrames() {
@@ -545,7 +546,7 @@ std::vector<BadFrameCase> badFrames() {
   cases.push_back({"fatal ERROR", fatal, ErrorCode::kSequenceGap});
   std::string shutdown;
   frame::encodeDaemonGoodbye(shutdown, frame::GoodbyeReason::kShuttingDown, "SIGTERM");
-  cases.push_back({"daemon GOODBYE", shutdown, ErrorCode::kShuttingDown});
+  cases.push_back({"daemon GOODBYE then close", shutdown, ErrorCode::kShuttingDown, true});
   return cases;
 }
 
@@ -563,6 +564,7 @@ TEST(ClientTest, BadFramesFromTheDaemonAreReportedAndFailPendingRecords) {
     ASSERT_TRUE(peer.waitFor([](const PeerStats& s) { return s.records.size() == 1; }));
 
     peer.sendRaw(bad.bytes);
+    if (bad.then_close) peer.dropConnections();
     ASSERT_TRUE(sink.waitForCode(bad.reported));
     Status status = pending.waitDurable(kWait);
     ASSERT_FALSE(status.ok());
@@ -574,6 +576,58 @@ TEST(ClientTest, BadFramesFromTheDaemonAreReportedAndFailPendingRecords) {
     EXPECT_TRUE(table.ingest(record(2)).waitDurable(kWait).ok());
     EXPECT_EQ(peer.stats().client_protocol_errors, 0);
   }
+}
+
+TEST(ClientTest, DaemonShutdownDeliversOutstandingOutcomesAndFailsWhatWasNotSent) {
+  PeerConfig config;
+  config.max_records_per_frame = 2;
+  config.window_records = 2;
+  PeerDaemon peer(config);
+  peer.setAckMode(AckMode::kHold);
+  ErrorSink sink;
+  ClientOptions options = optionsFor(peer);
+  options.max_queued_records = 10;
+  options.on_error = sink.callback();
+  Client client = connectTo(options);
+  Table table = openJson(client);
+  std::vector<AckHandle> sent;
+  for (int i = 0; i < 2; ++i) sent.push_back(table.ingest(record(i)));
+  ASSERT_TRUE(peer.waitFor([](const PeerStats& s) { return s.records.size() == 2; }));
+  std::vector<AckHandle> queued;  // beyond the window: still in the client
+  for (int i = 2; i < 4; ++i) queued.push_back(table.tryIngest(record(i)));
+
+  std::string goodbye;
+  frame::encodeDaemonGoodbye(goodbye, frame::GoodbyeReason::kShuttingDown, "SIGTERM");
+  peer.sendRaw(goodbye);
+  ASSERT_TRUE(sink.waitForCode(ErrorCode::kShuttingDown));
+  for (const auto& handle : queued) {
+    Status status = handle.waitDurable(kWait);
+    ASSERT_FALSE(status.ok());
+    EXPECT_EQ(status.error().code, ErrorCode::kShuttingDown);
+    EXPECT_TRUE(status.error().retriable);
+    EXPECT_NE(status.error().message.find("not sent"), std::string::npos);
+  }
+  AckHandle refused = table.ingest(record(9));  // the daemon reads nothing more
+  ASSERT_TRUE(refused.isDone());
+  EXPECT_EQ(refused.outcome().firstError()->code, ErrorCode::kShuttingDown);
+
+  // The daemon drains: outcomes of what it read still arrive, then it closes.
+  peer.releaseAcks();
+  for (const auto& handle : sent) EXPECT_TRUE(handle.waitDurable(kWait).ok());
+  peer.dropConnections();
+  peer.setAckMode(AckMode::kImmediate);
+  // Once the client has seen the close (nothing to wait on but its state: the close after a
+  // shutdown GOODBYE is expected and not reported), the next call reaches a restarted daemon
+  // (here the same peer).
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (client.isConnected() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_FALSE(client.isConnected());
+  AckHandle after = table.ingest(record(10));
+  EXPECT_TRUE(after.waitDurable(kWait).ok());
+  EXPECT_EQ(peer.stats().records.size(), 3u);  // the two queued records were never sent
+  EXPECT_EQ(peer.stats().window_violations, 0);
 }
 
 TEST(ClientTest, NonFatalErrorIsReportedAndTheConnectionStays) {

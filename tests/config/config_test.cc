@@ -16,12 +16,12 @@ namespace zerobusd::config {
 namespace {
 
 using ::testing::AllOf;
+using testing::baseConfig;
+using testing::baseEnvironment;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-using testing::baseConfig;
-using testing::baseEnvironment;
 using testing::TempDir;
 
 class ConfigTest : public ::testing::Test {
@@ -106,7 +106,8 @@ TEST_F(ConfigTest, MinimalConfigGetsEveryDefault) {
 
 TEST_F(ConfigTest, ReadsEveryKey) {
   const std::string ca = dir_.write("certs/ca.pem", "-----BEGIN CERTIFICATE-----\n");
-  dir_.write("schemas/a.proto", "syntax = \"proto2\"; package p; message A { optional int32 x = 1; }");
+  dir_.write("schemas/a.proto",
+             "syntax = \"proto2\"; package p; message A { optional int32 x = 1; }");
   std::filesystem::create_directories(dir_ / "imports");
   auto config = parseOk(R"(
 service:
@@ -177,6 +178,7 @@ tables:
       drain_late_acks_ms: 4
 )");
   ASSERT_NE(config, nullptr);
+  EXPECT_EQ(config->service.workspace_url, "https://ws.example.com");  // trailing '/' dropped
   EXPECT_EQ(config->service.ca_bundle_file, ca);
   EXPECT_EQ(config->service.tls_server_name, "zerobus.internal");
   EXPECT_EQ(config->service.keepalive_time_ms, 20000);
@@ -251,8 +253,9 @@ defaults:
 }
 
 TEST_F(ConfigTest, AllowListsDecideWhoMayWrite) {
-  auto config = parseOk(baseConfig("    allow_uids: [1000]\n    allow_gids: [50]\n"
-                                   "  - name: a.b.c\n    record_type: json\n"));
+  auto config =
+      parseOk(baseConfig("    allow_uids: [1000]\n    allow_gids: [50]\n"
+                         "  - name: a.b.c\n    record_type: json\n"));
   ASSERT_NE(config, nullptr);
   const TableConfig& listed = config->tables[0];
   EXPECT_TRUE(listed.allows(1000, 1));
@@ -324,17 +327,22 @@ TEST_F(ConfigTest, RefusesUnknownKeysAtEveryLevel) {
       {baseConfig() + "limits:\n  max_conections: 5\n",
        "limits.max_conections (line 11): unknown key; did you mean 'max_connections'?"},
       {baseConfig() + "metrics:\n  port: 1\n", "metrics.port (line 11): unknown key"},
-      {baseConfig() + "log:\n  levle: info\n", "log.levle (line 11): unknown key; did you mean 'level'?"},
+      {baseConfig() + "log:\n  levle: info\n",
+       "log.levle (line 11): unknown key; did you mean 'level'?"},
       {baseConfig() + "shutdown:\n  drain_ms: 1\n", "shutdown.drain_ms (line 11): unknown key"},
       {baseConfig() + "defaults:\n  batch:\n    lingr_ms: 1\n",
        "defaults.batch.lingr_ms (line 12): unknown key; did you mean 'linger_ms'?"},
       {baseConfig("    colour: red\n"), "tables[0].colour (line 10): unknown key"},
       {baseConfig("    pool:\n      max_stream: 3\n"),
        "tables[0].pool.max_stream (line 11): unknown key; did you mean 'max_streams'?"},
-      {baseConfig("    stream:\n      retries: 3\n"), "tables[0].stream.retries (line 11): unknown key"},
-      {baseConfig("    batch: {max_record: 3}\n"), "tables[0].batch.max_record (line 10): unknown key"},
-      {"auth:\n  client_id: c\n  mod: oauth\n", "auth.mod (line 3): unknown key; did you mean 'mode'?"},
-      {baseConfig() + "defaults:\n  name: x.y.z\n", "defaults.name (line 11): is set per table, not in defaults"},
+      {baseConfig("    stream:\n      retries: 3\n"),
+       "tables[0].stream.retries (line 11): unknown key"},
+      {baseConfig("    batch: {max_record: 3}\n"),
+       "tables[0].batch.max_record (line 10): unknown key"},
+      {"auth:\n  client_id: c\n  mod: oauth\n",
+       "auth.mod (line 3): unknown key; did you mean 'mode'?"},
+      {baseConfig() + "defaults:\n  name: x.y.z\n",
+       "defaults.name (line 11): is set per table, not in defaults"},
   };
   for (const auto& c : cases) EXPECT_THAT(parseError(c.text), HasSubstr(c.expected)) << c.text;
 }
@@ -350,9 +358,10 @@ TEST_F(ConfigTest, RefusesDuplicateKeys) {
 }
 
 TEST_F(ConfigTest, ReportsEveryProblemAtOnce) {
-  const std::string message =
-      parseError(baseConfig("    pool: {max_streams: x}\n") + "log: {level: loud}\nmetrics: {enabled: 3}\n");
-  EXPECT_THAT(message, HasSubstr("tables[0].pool.max_streams (line 10): must be an integer, not 'x'"));
+  const std::string message = parseError(baseConfig("    pool: {max_streams: x}\n") +
+                                         "log: {level: loud}\nmetrics: {enabled: 3}\n");
+  EXPECT_THAT(message,
+              HasSubstr("tables[0].pool.max_streams (line 10): must be an integer, not 'x'"));
   EXPECT_THAT(message, HasSubstr("log.level (line 11): must be one of trace"));
   EXPECT_THAT(message, HasSubstr("metrics.enabled (line 12): must be true or false, not '3'"));
   EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 2);
@@ -369,42 +378,66 @@ TEST_F(ConfigTest, RefusesWrongTypes) {
       {baseConfig() + "limits: {max_connections: many}\n",
        "limits.max_connections (line 10): must be an integer, not 'many'"},
       {baseConfig() + "limits: {max_connections: 1.5}\n", "must be an integer, not '1.5'"},
-      {baseConfig() + "limits: {max_connections: [1]}\n", "limits.max_connections (line 10): must be an integer, not a list"},
+      {baseConfig() + "limits: {max_connections: [1]}\n",
+       "limits.max_connections (line 10): must be an integer, not a list"},
       {baseConfig() + "limits: {max_connections: 0}\n", "must be between 1 and 1000000, is 0"},
-      {baseConfig() + "limits: {idle_timeout_ms: -5}\n", "limits.idle_timeout_ms (line 10): must be >= 0, is -5"},
+      {baseConfig() + "limits: {idle_timeout_ms: -5}\n",
+       "limits.idle_timeout_ms (line 10): must be >= 0, is -5"},
       {baseConfig() + "limits: {max_frame_bytes: 4 MB}\n",
-       "limits.max_frame_bytes (line 10): must be a size in bytes (1048576, 512 KiB, 4 MiB, 1 GiB), not '4 MB'"},
-      {baseConfig() + "limits: {max_frame_bytes: 99999999999999999999999}\n", "must be a size in bytes"},
-      {baseConfig() + "metrics: {enabled: maybe}\n", "metrics.enabled (line 10): must be true or false, not 'maybe'"},
+       "limits.max_frame_bytes (line 10): must be a size in bytes (1048576, 512 KiB, 4 MiB, 1 "
+       "GiB), not '4 MB'"},
+      {baseConfig() + "limits: {max_frame_bytes: 99999999999999999999999}\n",
+       "must be a size in bytes"},
+      {baseConfig() + "metrics: {enabled: maybe}\n",
+       "metrics.enabled (line 10): must be true or false, not 'maybe'"},
       {baseConfig() + "metrics: {enabled: {a: 1}}\n", "must be true or false, not a mapping"},
-      {baseConfig() + "metrics: {listen: localhost}\n", "metrics.listen (line 10): must be host:port"},
+      {baseConfig() + "metrics: {listen: localhost}\n",
+       "metrics.listen (line 10): must be host:port"},
       {baseConfig() + "metrics: {listen: \"localhost:99999\"}\n", "has an invalid port"},
-      {baseConfig() + "log: {format: xml}\n", "log.format (line 10): must be one of text, json, not 'xml'"},
+      {baseConfig() + "log: {format: xml}\n",
+       "log.format (line 10): must be one of text, json, not 'xml'"},
       {baseConfig() + "socket: {mode: \"0999\"}\n", "socket.mode (line 10): must be an octal mode"},
       {baseConfig() + "socket: {mode: \"04777\"}\n", "must be an octal mode"},
-      {baseConfig() + "socket: {group: no-such-group-zb}\n", "socket.group (line 10): unknown group 'no-such-group-zb'"},
+      {baseConfig() + "socket: {group: no-such-group-zb}\n",
+       "socket.group (line 10): unknown group 'no-such-group-zb'"},
       {baseConfig() + "socket: {group: -1}\n", "-1 is not a valid gid"},
-      {baseConfig() + "socket: {path: " + std::string(120, 'x') + "}\n", "socket.path (line 10): must be 1 to 107 bytes long"},
-      {baseConfig() + "  - name: a.b.c\n    record_type: avro\n", "tables[1].record_type (line 11): must be one of proto, json, not 'avro'"},
+      {baseConfig() + "socket: {path: " + std::string(120, 'x') + "}\n",
+       "socket.path (line 10): must be 1 to 107 bytes long"},
+      {baseConfig() + "  - name: a.b.c\n    record_type: avro\n",
+       "tables[1].record_type (line 11): must be one of proto, json, not 'avro'"},
       {baseConfig("    allow_uids: root\n"), "tables[0].allow_uids (line 10): must be a list"},
-      {baseConfig("    allow_uids: [no-such-user-zb]\n"), "tables[0].allow_uids[0] (line 10): unknown user 'no-such-user-zb'"},
-      {baseConfig("    proto_import_paths: [nowhere]\n"), "tables[0].proto_import_paths[0] (line 10): "},
+      {baseConfig("    allow_uids: [no-such-user-zb]\n"),
+       "tables[0].allow_uids[0] (line 10): unknown user 'no-such-user-zb'"},
+      {baseConfig("    proto_import_paths: [nowhere]\n"),
+       "tables[0].proto_import_paths[0] (line 10): "},
       {baseConfig("    stream: {stream_paused_max_wait_time_ms: -2}\n"), "must be between -1 and"},
-      {baseConfig("    stream: {max_request_bytes: 11 MiB}\n"), "tables[0].stream.max_request_bytes (line 10): must be between 1024 and 10485760"},
-      {baseConfig("    stream: 5\n"), "tables[0].stream (line 10): must be a mapping of keys to values"},
+      {baseConfig("    stream: {max_request_bytes: 11 MiB}\n"),
+       "tables[0].stream.max_request_bytes (line 10): must be between 1024 and 10485760"},
+      {baseConfig("    stream: 5\n"),
+       "tables[0].stream (line 10): must be a mapping of keys to values"},
       {baseConfig() + "service: [a]\n", "set twice"},
-      {"auth: {refresh_fraction: 2}\n", "auth.refresh_fraction (line 1): must be between 0.05 and 1, is 2"},
-      {"auth: {mode: kerberos}\n", "auth.mode (line 1): must be one of oauth, static_token, not 'kerberos'"},
-      {"service:\n  endpoint: https://a b\n", "service.endpoint (line 2): must be printable ASCII without spaces"},
-      {"service:\n  endpoint: ftp://host\n", "service.endpoint (line 2): must start with https:// or http://"},
+      {"auth: {refresh_fraction: 2}\n",
+       "auth.refresh_fraction (line 1): must be between 0.05 and 1, is 2"},
+      {"auth: {mode: kerberos}\n",
+       "auth.mode (line 1): must be one of oauth, static_token, not 'kerberos'"},
+      {"service:\n  endpoint: https://a b\n",
+       "service.endpoint (line 2): must be printable ASCII without spaces"},
+      {"service:\n  endpoint: ftp://host\n",
+       "service.endpoint (line 2): must start with https:// or http://"},
       {"service:\n  endpoint: https://host/path\n", "must be scheme://host[:port] without a path"},
       {"service:\n  endpoint: https://host:0\n", "has an invalid port"},
-      {"service:\n  endpoint: https://host\n  extra_headers: {Authorization: x}\n", "service.extra_headers.Authorization (line 3): header names must be lower case"},
-      {"service:\n  endpoint: https://host\n  extra_headers: {authorization: x}\n", "is set by zerobusd itself and cannot be overridden"},
-      {"service:\n  endpoint: https://host\n  extra_headers: {grpc-timeout: x}\n", "is set by zerobusd itself"},
-      {"service:\n  endpoint: https://host\n  extra_headers: {x-a: [1]}\n", "header names and values must be strings"},
-      {"service:\n  endpoint: https://host\n  extra_headers: [x]\n", "must be a mapping of header names to values"},
-      {"service:\n  endpoint: https://host\n  keepalive_time_ms: 10\n", "must be between 1000 and 2147483647, is 10"},
+      {"service:\n  endpoint: https://host\n  extra_headers: {Authorization: x}\n",
+       "service.extra_headers.Authorization (line 3): header names must be lower case"},
+      {"service:\n  endpoint: https://host\n  extra_headers: {authorization: x}\n",
+       "is set by zerobusd itself and cannot be overridden"},
+      {"service:\n  endpoint: https://host\n  extra_headers: {grpc-timeout: x}\n",
+       "is set by zerobusd itself"},
+      {"service:\n  endpoint: https://host\n  extra_headers: {x-a: [1]}\n",
+       "header names and values must be strings"},
+      {"service:\n  endpoint: https://host\n  extra_headers: [x]\n",
+       "must be a mapping of header names to values"},
+      {"service:\n  endpoint: https://host\n  keepalive_time_ms: 10\n",
+       "must be between 1000 and 2147483647, is 10"},
       {"- just\n- a list\n", "(file) (line 1): must be a mapping of sections"},
       {"", "(file): is empty"},
       {"service: {endpoint: [unclosed\n", "invalid YAML"},
@@ -413,20 +446,24 @@ TEST_F(ConfigTest, RefusesWrongTypes) {
 }
 
 TEST_F(ConfigTest, ReportsYamlSyntaxErrorsWithTheirPosition) {
-  EXPECT_THAT(parseError("service:\n  endpoint: a: b\n"), HasSubstr("line 2, column 14: invalid YAML: illegal map value"));
+  EXPECT_THAT(parseError("service:\n  endpoint: a: b\n"),
+              HasSubstr("line 2, column 14: invalid YAML: illegal map value"));
   EXPECT_THAT(parseError("service:\n\tendpoint: x\n"), HasSubstr("line 2, column"));
 }
 
 TEST_F(ConfigTest, RefusesBadTableNames) {
   for (const char* name : {"events", "a.b", "a.b.c.d", "a..c", "a.b.", "main.default.air-quality",
                            "main.default.ta ble"}) {
-    const std::string text = fmt::format("{}  - name: \"{}\"\n    record_type: json\n", baseConfig(), name);
-    EXPECT_THAT(parseError(text), AllOf(HasSubstr("tables[1].name (line 10): must be catalog.schema.table"),
-                                       Not(HasSubstr("is required"))))
+    const std::string text =
+        fmt::format("{}  - name: \"{}\"\n    record_type: json\n", baseConfig(), name);
+    EXPECT_THAT(parseError(text),
+                AllOf(HasSubstr("tables[1].name (line 10): must be catalog.schema.table"),
+                      Not(HasSubstr("is required"))))
         << name;
   }
   EXPECT_THAT(parseError(baseConfig() + "  - name: main.default.events\n    record_type: json\n"),
-              HasSubstr("tables[1].name (line 10): table main.default.events is already configured as tables[0]"));
+              HasSubstr("tables[1].name (line 10): table main.default.events is already configured "
+                        "as tables[0]"));
 }
 
 // --- missing required keys ---
@@ -450,12 +487,17 @@ TEST_F(ConfigTest, RefusesMissingRequiredKeys) {
               HasSubstr("the static token is required: set auth.token_env or auth.token_file"));
   const std::string no_tables = baseConfig().substr(0, baseConfig().find("tables:"));
   EXPECT_THAT(parseError(no_tables), HasSubstr("tables: at least one table is required"));
-  EXPECT_THAT(parseError(no_tables + "tables: []\n"), HasSubstr("tables (line 7): at least one table is required"));
-  EXPECT_THAT(parseError(no_tables + "tables: {a: 1}\n"), HasSubstr("tables (line 7): must be a list of tables"));
-  EXPECT_THAT(parseError(no_tables + "tables:\n  - record_type: json\n"), HasSubstr("tables[0].name (line 8): is required"));
-  EXPECT_THAT(parseError(no_tables + "tables:\n  - just-a-name\n"), HasSubstr("tables[0] (line 8): must be a mapping"));
-  EXPECT_THAT(parseError(no_tables + "tables:\n  - name: a.b.c\n"),
-              HasSubstr("a proto table needs its schema: set proto_file (or descriptor_set) and message"));
+  EXPECT_THAT(parseError(no_tables + "tables: []\n"),
+              HasSubstr("tables (line 7): at least one table is required"));
+  EXPECT_THAT(parseError(no_tables + "tables: {a: 1}\n"),
+              HasSubstr("tables (line 7): must be a list of tables"));
+  EXPECT_THAT(parseError(no_tables + "tables:\n  - record_type: json\n"),
+              HasSubstr("tables[0].name (line 8): is required"));
+  EXPECT_THAT(parseError(no_tables + "tables:\n  - just-a-name\n"),
+              HasSubstr("tables[0] (line 8): must be a mapping"));
+  EXPECT_THAT(
+      parseError(no_tables + "tables:\n  - name: a.b.c\n"),
+      HasSubstr("a proto table needs its schema: set proto_file (or descriptor_set) and message"));
 }
 
 TEST_F(ConfigTest, RefusesKeysOfTheOtherAuthMode) {
@@ -465,10 +507,11 @@ TEST_F(ConfigTest, RefusesKeysOfTheOtherAuthMode) {
                          "tables: [{name: a.b.c, record_type: json}]\n"),
               HasSubstr("auth.client_id (line 2): is not used with mode static_token"));
   EXPECT_THAT(parseError(baseConfig() + "auth:\n  token_file: t\n"), HasSubstr("set twice"));
-  EXPECT_THAT(parseError("service: {endpoint: \"https://x\", workspace_url: \"https://w\"}\n"
-                         "auth: {client_id: c, client_secret_env: ZEROBUSD_CLIENT_SECRET, token_env: T}\n"
-                         "tables: [{name: a.b.c, record_type: json}]\n"),
-              HasSubstr("auth.token_env (line 2): is not used with mode oauth"));
+  EXPECT_THAT(
+      parseError("service: {endpoint: \"https://x\", workspace_url: \"https://w\"}\n"
+                 "auth: {client_id: c, client_secret_env: ZEROBUSD_CLIENT_SECRET, token_env: T}\n"
+                 "tables: [{name: a.b.c, record_type: json}]\n"),
+      HasSubstr("auth.token_env (line 2): is not used with mode oauth"));
 }
 
 // --- secrets ---
@@ -477,12 +520,13 @@ TEST_F(ConfigTest, RefusesInlineSecretsAndNeverEchoesThem) {
   for (const char* key : {"client_secret", "token"}) {
     const std::string text = baseConfig() + fmt::format("auth:\n  {}: hunter2-inline\n", key);
     // (auth appears twice here; use a config with auth once)
-    const std::string single = "service: {endpoint: \"https://x\", workspace_url: \"https://w\"}\n"
-                               "auth:\n  client_id: c\n  client_secret_env: ZEROBUSD_CLIENT_SECRET\n" +
-                               fmt::format("  {}: hunter2-inline\n", key) +
-                               "tables: [{name: a.b.c, record_type: json}]\n";
+    const std::string single =
+        "service: {endpoint: \"https://x\", workspace_url: \"https://w\"}\n"
+        "auth:\n  client_id: c\n  client_secret_env: ZEROBUSD_CLIENT_SECRET\n" +
+        fmt::format("  {}: hunter2-inline\n", key) + "tables: [{name: a.b.c, record_type: json}]\n";
     const std::string message = parseError(single);
-    EXPECT_THAT(message, HasSubstr(fmt::format("auth.{} (line 5): inline secrets are refused", key)));
+    EXPECT_THAT(message,
+                HasSubstr(fmt::format("auth.{} (line 5): inline secrets are refused", key)));
     EXPECT_THAT(message, HasSubstr(fmt::format("{}_env", key)));
     EXPECT_THAT(message, HasSubstr(fmt::format("{}_file", key)));
     EXPECT_THAT(message, Not(HasSubstr("hunter2")));
@@ -500,24 +544,31 @@ TEST_F(ConfigTest, ReadsTheSecretFromTheEnvironment) {
 
 TEST_F(ConfigTest, RefusesAMissingOrEmptyEnvironmentVariable) {
   env_ = MapEnvironment();
-  EXPECT_THAT(parseError(baseConfig()),
-              HasSubstr("auth.client_secret_env (line 6): environment variable ZEROBUSD_CLIENT_SECRET "
-                        "is not set"));
+  EXPECT_THAT(
+      parseError(baseConfig()),
+      HasSubstr("auth.client_secret_env (line 6): environment variable ZEROBUSD_CLIENT_SECRET "
+                "is not set"));
   env_.set("ZEROBUSD_CLIENT_SECRET", "");
-  EXPECT_THAT(parseError(baseConfig()), HasSubstr("environment variable ZEROBUSD_CLIENT_SECRET is empty"));
+  EXPECT_THAT(parseError(baseConfig()),
+              HasSubstr("environment variable ZEROBUSD_CLIENT_SECRET is empty"));
 }
 
 TEST_F(ConfigTest, RefusesEnvNamesThatMayBeTheSecretItself) {
   std::string text = baseConfig();
   text.replace(text.find("ZEROBUSD_CLIENT_SECRET"), 22, "dapi-0123abcd-secret");
   const std::string message = parseError(text);
-  EXPECT_THAT(message, HasSubstr("auth.client_secret_env (line 6): must name an environment variable in upper case"));
+  EXPECT_THAT(
+      message,
+      HasSubstr(
+          "auth.client_secret_env (line 6): must name an environment variable in upper case"));
   EXPECT_THAT(message, Not(HasSubstr("dapi-0123abcd")));
 }
 
 std::string withSecretFile(const std::string& file) {
   return "service: {endpoint: \"https://x\", workspace_url: \"https://w\"}\n"
-         "auth:\n  client_id: c\n  client_secret_file: " + file + "\n"
+         "auth:\n  client_id: c\n  client_secret_file: " +
+         file +
+         "\n"
          "tables: [{name: a.b.c, record_type: json}]\n";
 }
 
@@ -544,8 +595,10 @@ TEST_F(ConfigTest, ReadsRelativeSecretFilesFromTheCredentialsDirectory) {
 }
 
 TEST_F(ConfigTest, RefusesUnreadableOrEmptySecretFiles) {
-  EXPECT_THAT(parseError(withSecretFile("missing")),
-              HasSubstr(fmt::format("auth.client_secret_file (line 4): cannot read {}: No such file", dir_ / "missing")));
+  EXPECT_THAT(
+      parseError(withSecretFile("missing")),
+      HasSubstr(fmt::format("auth.client_secret_file (line 4): cannot read {}: No such file",
+                            dir_ / "missing")));
   std::filesystem::create_directories(dir_ / "adir");
   EXPECT_THAT(parseError(withSecretFile("adir")), HasSubstr("is not a regular file"));
   dir_.write("empty", "\n\n", 0600);
@@ -555,7 +608,8 @@ TEST_F(ConfigTest, RefusesUnreadableOrEmptySecretFiles) {
   dir_.write("s", "x", 0600);
   env_.set("T", "t");
   EXPECT_THAT(parseError("service: {endpoint: \"https://x\", workspace_url: \"https://w\"}\n"
-                         "auth:\n  client_id: c\n  client_secret_file: s\n  client_secret_env: ZEROBUSD_CLIENT_SECRET\n"
+                         "auth:\n  client_id: c\n  client_secret_file: s\n  client_secret_env: "
+                         "ZEROBUSD_CLIENT_SECRET\n"
                          "tables: [{name: a.b.c, record_type: json}]\n"),
               HasSubstr("set only one of auth.client_secret_env and auth.client_secret_file"));
 }
@@ -587,9 +641,12 @@ TEST(SecretTest, PrintsRedacted) {
 
 TEST_F(ConfigTest, RefusesUnreadableFiles) {
   EXPECT_THAT(parseError("service:\n  endpoint: https://x\n  ca_bundle_file: nope.pem\n"),
-              HasSubstr(fmt::format("service.ca_bundle_file (line 3): cannot read {}: No such file", dir_ / "nope.pem")));
-  EXPECT_THAT(parseError(baseConfig() + "  - name: a.b.c\n    proto_file: none.proto\n    message: M\n"),
-              HasSubstr(fmt::format("tables[1].proto_file (line 11): cannot read {}: No such file", dir_ / "none.proto")));
+              HasSubstr(fmt::format("service.ca_bundle_file (line 3): cannot read {}: No such file",
+                                    dir_ / "nope.pem")));
+  EXPECT_THAT(
+      parseError(baseConfig() + "  - name: a.b.c\n    proto_file: none.proto\n    message: M\n"),
+      HasSubstr(fmt::format("tables[1].proto_file (line 11): cannot read {}: No such file",
+                            dir_ / "none.proto")));
   auto missing = loadConfig(dir_ / "no-such.yaml", env_);
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("cannot read config file"));
@@ -600,20 +657,22 @@ TEST_F(ConfigTest, RefusesUnreadableFiles) {
 
 TEST_F(ConfigTest, LoadConfigResolvesPathsAgainstTheFilesDirectoryAndPrefixesErrors) {
   dir_.write("conf/schemas/a.proto", "syntax = \"proto2\"; message A { optional int32 x = 1; }");
-  const std::string path = dir_.write("conf/zerobusd.yaml",
-                                      baseConfig() + "  - name: a.b.c\n    proto_file: schemas/a.proto\n    message: A\n",
-                                      0600);
+  const std::string path = dir_.write(
+      "conf/zerobusd.yaml",
+      baseConfig() + "  - name: a.b.c\n    proto_file: schemas/a.proto\n    message: A\n", 0600);
   auto config = loadConfig(path, env_);
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ((*config)->source_path, path);
   EXPECT_EQ((*config)->tables[1].proto_file, dir_ / "conf/schemas/a.proto");
   EXPECT_THAT((*config)->warnings, IsEmpty());
 
-  const std::string bad = dir_.write("conf/bad.yaml", baseConfig("    pool: {max_streams: 0}\n"), 0600);
+  const std::string bad =
+      dir_.write("conf/bad.yaml", baseConfig("    pool: {max_streams: 0}\n"), 0600);
   auto failed = loadConfig(bad, env_);
   ASSERT_FALSE(failed.ok());
-  EXPECT_THAT(std::string(failed.status().message()),
-              HasSubstr(bad + ": tables[0].pool.max_streams (line 10): must be between 1 and 1000, is 0"));
+  EXPECT_THAT(
+      std::string(failed.status().message()),
+      HasSubstr(bad + ": tables[0].pool.max_streams (line 10): must be between 1 and 1000, is 0"));
 }
 
 TEST_F(ConfigTest, WarnsWhenTheConfigFileIsWorldReadable) {
@@ -629,32 +688,54 @@ TEST_F(ConfigTest, WarnsWhenTheConfigFileIsWorldReadable) {
 }
 
 TEST_F(ConfigTest, WarnsAboutRiskySettings) {
-  auto config = parseOk(baseConfig() + "socket: {mode: \"0666\"}\nmetrics: {listen: \"0.0.0.0:9464\"}\n");
+  auto config =
+      parseOk(baseConfig() + "socket: {mode: \"0666\"}\nmetrics: {listen: \"0.0.0.0:9464\"}\n");
   ASSERT_NE(config, nullptr);
   EXPECT_THAT(config->warnings,
               ElementsAre(HasSubstr("socket.mode 0666 lets every user on the host write records"),
                           HasSubstr("metrics.listen 0.0.0.0:9464 is reachable from other hosts")));
 }
 
+TEST_F(ConfigTest, PassesProtobufWarningsOnWithTheirTable) {
+  dir_.write("lib/b.proto", "syntax = \"proto2\"; message B {}");
+  dir_.write("a.proto",
+             "syntax = \"proto2\";\nimport \"b.proto\";\nmessage A { optional int32 x = 1; }\n");
+  auto config = parseOk(baseConfig() +
+                        "  - name: a.b.c\n    proto_file: a.proto\n    message: A\n"
+                        "    proto_import_paths: [lib]\n");
+  ASSERT_NE(config, nullptr);
+  EXPECT_THAT(config->warnings, ElementsAre(AllOf(HasSubstr("tables[1]: "),
+                                                  HasSubstr("Import b.proto is unused"))));
+}
+
 // --- checks across keys ---
 
 TEST_F(ConfigTest, ChecksBoundsAcrossKeys) {
-  EXPECT_THAT(parseError(baseConfig("    pool:\n      min_streams: 8\n      max_streams: 4\n")),
-              HasSubstr("tables[0].pool.max_streams (line 12): must be >= pool.min_streams (8), is 4"));
-  EXPECT_THAT(parseError(baseConfig() + "defaults:\n  pool: {min_streams: 6}\n"),
-              HasSubstr("tables[0].pool.max_streams (line 8): must be >= pool.min_streams (6), is 4"));
-  EXPECT_THAT(parseError(baseConfig() + "defaults:\n  pool: {max_streams: 2}\n  batch: {max_bytes: 2 MiB}\n" +
+  EXPECT_THAT(
+      parseError(baseConfig("    pool:\n      min_streams: 8\n      max_streams: 4\n")),
+      HasSubstr("tables[0].pool.max_streams (line 12): must be >= pool.min_streams (8), is 4"));
+  EXPECT_THAT(
+      parseError(baseConfig() + "defaults:\n  pool: {min_streams: 6}\n"),
+      HasSubstr("tables[0].pool.max_streams (line 8): must be >= pool.min_streams (6), is 4"));
+  EXPECT_THAT(parseError(baseConfig() +
+                         "defaults:\n  pool: {max_streams: 2}\n  batch: {max_bytes: 2 MiB}\n" +
                          "  stream: {max_request_bytes: 1 MiB}\n"),
               AllOf(HasSubstr("tables[0].batch.max_bytes (line 12, set in defaults): must be <= "
                               "stream.max_request_bytes (1048576), is 2097152")));
-  EXPECT_THAT(parseError(baseConfig("    max_queue_bytes: 1 MiB\n")),
-              HasSubstr("tables[0].max_queue_bytes (line 10): must be >= limits.max_record_bytes (10420224)"));
-  EXPECT_THAT(parseError(baseConfig() + "limits: {max_frame_bytes: 1 MiB}\n"),
-              HasSubstr("limits.max_record_bytes (line 10): must be <= limits.max_frame_bytes (1048576)"));
-  EXPECT_THAT(parseError(baseConfig() + "limits: {connection_window_bytes: 1 MiB}\n"),
-              HasSubstr("limits.connection_window_bytes (line 10): must be >= limits.max_frame_bytes"));
-  EXPECT_THAT(parseError(baseConfig() + "limits: {connection_window_records: 10}\n"),
-              HasSubstr("limits.connection_window_records (line 10): must be >= limits.max_records_per_frame"));
+  EXPECT_THAT(
+      parseError(baseConfig("    max_queue_bytes: 1 MiB\n")),
+      HasSubstr(
+          "tables[0].max_queue_bytes (line 10): must be >= limits.max_record_bytes (10420224)"));
+  EXPECT_THAT(
+      parseError(baseConfig() + "limits: {max_frame_bytes: 1 MiB}\n"),
+      HasSubstr("limits.max_record_bytes (line 10): must be <= limits.max_frame_bytes (1048576)"));
+  EXPECT_THAT(
+      parseError(baseConfig() + "limits: {connection_window_bytes: 1 MiB}\n"),
+      HasSubstr("limits.connection_window_bytes (line 10): must be >= limits.max_frame_bytes"));
+  EXPECT_THAT(
+      parseError(baseConfig() + "limits: {connection_window_records: 10}\n"),
+      HasSubstr(
+          "limits.connection_window_records (line 10): must be >= limits.max_records_per_frame"));
 }
 
 TEST_F(ConfigTest, JsonTablesTakeNoSchema) {
@@ -689,9 +770,10 @@ TEST(ConfigKeysTest, DocumentationListsEveryKeyWithItsDefault) {
 
 TEST_F(ConfigTest, SurvivesMutatedConfigs) {
   dir_.write("a.proto", "syntax = \"proto2\"; message A { optional int32 x = 1; }");
-  const std::string seed = baseConfig("    pool: {min_streams: 1, max_streams: 2}\n") +
-                           "  - name: a.b.c\n    proto_file: a.proto\n    message: A\n"
-                           "defaults:\n  stream: {recovery: true}\nlimits: {max_frame_bytes: 16 MiB}\n";
+  const std::string seed =
+      baseConfig("    pool: {min_streams: 1, max_streams: 2}\n") +
+      "  - name: a.b.c\n    proto_file: a.proto\n    message: A\n"
+      "defaults:\n  stream: {recovery: true}\nlimits: {max_frame_bytes: 16 MiB}\n";
   ASSERT_TRUE(parse(seed).ok());
   std::mt19937 random(5);
   int loaded = 0;
@@ -700,11 +782,18 @@ TEST_F(ConfigTest, SurvivesMutatedConfigs) {
     for (int k = 0; k < 3; ++k) {
       const std::size_t at = random() % text.size();
       switch (random() % 3) {
-        case 0: text[at] = " :-[]{}\n\t'\"&*!|>#0a"[random() % 20]; break;
-        case 1: text.erase(at, 1 + random() % 4); break;
-        default: text.insert(at, text.substr(random() % text.size(), random() % 12)); break;
+        case 0:
+          text[at] = " :-[]{}\n\t'\"&*!|>#0a"[random() % 20];
+          break;
+        case 1:
+          text.erase(at, 1 + random() % 4);
+          break;
+        default:
+          text.insert(at, text.substr(random() % text.size(), random() % 12));
+          break;
       }
-      if (text.empty()) text = "x";
+      // push_back, not = "x": GCC 12 at -O3 misreports that assignment (-Wrestrict).
+      if (text.empty()) text.push_back('x');
     }
     auto config = parse(text);
     if (config.ok()) ++loaded;

@@ -19,7 +19,8 @@ namespace zerobusd::config::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "zerobusd-config-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "zerobusd-config-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) std::abort();
     path_ = pattern;
   }
@@ -34,7 +35,8 @@ class TempDir {
   std::string operator/(const std::string& name) const { return path_ + "/" + name; }
 
   // Writes `relative` (creating directories) with `mode`; returns its absolute path.
-  std::string write(const std::string& relative, const std::string& content, mode_t mode = 0600) const {
+  std::string write(const std::string& relative, const std::string& content,
+                    mode_t mode = 0600) const {
     const std::filesystem::path file = std::filesystem::path(path_) / relative;
     std::filesystem::create_directories(file.parent_path());
     {

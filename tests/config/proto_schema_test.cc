@@ -245,7 +245,8 @@ TEST_F(ProtoSchemaTest, RenamesCopiedTypesThatCollide) {
   EXPECT_EQ(descriptor.field(1).type_name(), ".shop.Conflict.shop_Point");
   auto fresh = buildFresh(schema->descriptor_proto, "shop");
   ASSERT_NE(fresh->message, nullptr);
-  const std::string record = encodeWithOriginal("shop.Conflict", "local { label: 'l' } global { x: 1 }");
+  const std::string record =
+      encodeWithOriginal("shop.Conflict", "local { label: 'l' } global { x: 1 }");
   EXPECT_EQ(reparse(*fresh, record), originalText("shop.Conflict", record));
 }
 
@@ -257,7 +258,8 @@ TEST_F(ProtoSchemaTest, HandlesANestedMessageThatReferencesItsParent) {
   EXPECT_EQ(descriptor.name(), "Inner");
   auto fresh = buildFresh(schema->descriptor_proto, "shop");
   ASSERT_NE(fresh->message, nullptr);
-  const std::string record = encodeWithOriginal("shop.Outer.Inner", "v: 1 up { inner { v: 2 up { } } }");
+  const std::string record =
+      encodeWithOriginal("shop.Outer.Inner", "v: 1 up { inner { v: 2 up { } } }");
   EXPECT_EQ(reparse(*fresh, record), originalText("shop.Outer.Inner", record));
 }
 
@@ -276,15 +278,20 @@ TEST_F(ProtoSchemaTest, ReadsAFileDescriptorSetToTheSameDescriptor) {
 
 TEST_F(ProtoSchemaTest, RefusesBadDescriptorSets) {
   const std::string garbage = dir_.write("garbage.desc", "\xff\xff not a descriptor set");
-  EXPECT_THAT(std::string(loadProtoSchema(ProtoSource{"", garbage, "M", {}}, nullptr).status().message()),
-              HasSubstr("is not a FileDescriptorSet (make one with protoc --include_imports"));
+  EXPECT_THAT(
+      std::string(loadProtoSchema(ProtoSource{"", garbage, "M", {}}, nullptr).status().message()),
+      HasSubstr("is not a FileDescriptorSet (make one with protoc --include_imports"));
   Parsed parsed = parseFiles();
   pb::FileDescriptorSet without_imports;
   *without_imports.add_file() = parsed.set.file(1);
   const std::string partial = dir_.write("partial.desc", without_imports.SerializeAsString());
-  EXPECT_THAT(std::string(loadProtoSchema(ProtoSource{"", partial, "shop.Order", {}}, nullptr).status().message()),
-              HasSubstr("shop.proto"));
-  EXPECT_THAT(std::string(loadProtoSchema(ProtoSource{"", dir_ / "none.desc", "M", {}}, nullptr).status().message()),
+  EXPECT_THAT(
+      std::string(
+          loadProtoSchema(ProtoSource{"", partial, "shop.Order", {}}, nullptr).status().message()),
+      HasSubstr("shop.proto"));
+  EXPECT_THAT(std::string(loadProtoSchema(ProtoSource{"", dir_ / "none.desc", "M", {}}, nullptr)
+                              .status()
+                              .message()),
               HasSubstr("cannot read"));
 }
 
@@ -317,7 +324,8 @@ TEST_F(ProtoSchemaTest, ReportsCompileErrorsWithTheirPosition) {
                                            "}\n");
   auto type = loadProtoSchema(ProtoSource{undefined, "", "M", {}}, nullptr);
   ASSERT_FALSE(type.ok());
-  EXPECT_THAT(std::string(type.status().message()), HasSubstr(undefined + ":3:12: \"Nope\" is not defined."));
+  EXPECT_THAT(std::string(type.status().message()),
+              HasSubstr(undefined + ":3:12: \"Nope\" is not defined."));
 
   const std::string import = dir_.write("bad/import.proto",
                                         "syntax = \"proto2\";\n"
@@ -333,12 +341,14 @@ TEST_F(ProtoSchemaTest, ReportsShadowedAndUnreadableFiles) {
   // imports/other/address.proto found first through "imports" when the file itself is asked
   // for under another import path that maps the same virtual name.
   const std::string copy = dir_.write("second/other/address.proto", kAddressProto);
-  auto shadowed = loadProtoSchema(ProtoSource{copy, "", "other.Address", {dir_ / "imports", dir_ / "second"}}, nullptr);
+  auto shadowed = loadProtoSchema(
+      ProtoSource{copy, "", "other.Address", {dir_ / "imports", dir_ / "second"}}, nullptr);
   ASSERT_FALSE(shadowed.ok());
   EXPECT_THAT(std::string(shadowed.status().message()), HasSubstr("is shadowed by " + address_));
   auto unreadable = loadProtoSchema(ProtoSource{dir_ / "nope.proto", "", "M", {}}, nullptr);
   ASSERT_FALSE(unreadable.ok());
-  EXPECT_THAT(std::string(unreadable.status().message()), HasSubstr("cannot read " + dir_ / "nope.proto"));
+  EXPECT_THAT(std::string(unreadable.status().message()),
+              HasSubstr("cannot read " + dir_ / "nope.proto"));
 }
 
 TEST_F(ProtoSchemaTest, Proto3OptionalBecomesPlainProto2Optional) {
@@ -361,7 +371,8 @@ TEST_F(ProtoSchemaTest, Proto3OptionalBecomesPlainProto2Optional) {
   EXPECT_EQ(descriptor.oneof_decl(0).name(), "pick");
   EXPECT_EQ(descriptor.field(3).oneof_index(), 0);
   EXPECT_FALSE(descriptor.field(1).has_oneof_index());
-  for (const auto& field : descriptor.field()) EXPECT_FALSE(field.proto3_optional()) << field.name();
+  for (const auto& field : descriptor.field())
+    EXPECT_FALSE(field.proto3_optional()) << field.name();
   EXPECT_FALSE(descriptor.nested_type(0).field(0).proto3_optional());
   // The service reads it as proto2.
   pb::DescriptorProto copy = descriptor;
@@ -377,7 +388,8 @@ TEST_F(ProtoSchemaTest, ImportPathsComeFirstThenTheFilesOwnDirectory) {
   // shop.proto imports "other/address.proto", found only through the import path.
   EXPECT_FALSE(loadProtoSchema(ProtoSource{shop_, "", "Order", {}}, nullptr).ok());
   // A file under an import path keeps its virtual name there.
-  auto under = loadProtoSchema(ProtoSource{address_, "", "other.Address", {dir_ / "imports"}}, nullptr);
+  auto under =
+      loadProtoSchema(ProtoSource{address_, "", "other.Address", {dir_ / "imports"}}, nullptr);
   ASSERT_TRUE(under.ok()) << under.status().message();
 }
 

@@ -57,10 +57,12 @@ TEST(ShippedConfigTest, TheAnnotatedExampleLoads) {
 TEST(ShippedConfigTest, TheLocalConfigLoadsWithTheSecretInItsVariable) {
   TempDir repo;
   std::filesystem::create_directories(repo / "config");
-  std::filesystem::copy(kSource + "/config/zerobusd-local.yaml", repo / "config/zerobusd-local.yaml");
+  std::filesystem::copy(kSource + "/config/zerobusd-local.yaml",
+                        repo / "config/zerobusd-local.yaml");
   std::filesystem::copy(kSource + "/config/schemas", repo / "config/schemas",
                         std::filesystem::copy_options::recursive);
-  const std::string command = kSource + "/scripts/gen-certs.sh " + (repo / "build/certs") + " >/dev/null";
+  const std::string command =
+      kSource + "/scripts/gen-certs.sh " + (repo / "build/certs") + " >/dev/null";
   ASSERT_EQ(std::system(command.c_str()), 0);
 
   MapEnvironment env;
@@ -96,7 +98,8 @@ TEST(ShippedConfigTest, TheLocalConfigLoadsWithTheSecretInItsVariable) {
   auto validator = validate::makeProtoValidator(*air->descriptor);
   pb::DynamicMessageFactory factory;
   std::unique_ptr<pb::Message> record(factory.GetPrototype(air->descriptor.get())->New());
-  ASSERT_TRUE(pb::TextFormat::ParseFromString("device_name: 'd' temp: 21 humidity: 40", record.get()));
+  ASSERT_TRUE(
+      pb::TextFormat::ParseFromString("device_name: 'd' temp: 21 humidity: 40", record.get()));
   std::string error;
   EXPECT_TRUE(validator->validate(record->SerializeAsString(), &error)) << error;
   EXPECT_FALSE(validator->validate(std::string("\x22\x01x", 3), &error));  // field 4

@@ -1,5 +1,6 @@
 #pragma once
 // Helpers for the frame codec tests: splitting an encoded frame, hex text, byte building.
+// Thread affinity: none (pure helpers). Error contract: header mismatches are gtest failures.
 
 #include <cstdint>
 #include <string>

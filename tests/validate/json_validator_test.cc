@@ -36,10 +36,13 @@ TEST_F(JsonValidatorTest, AcceptsObjects) {
   expectAccepted("{}");
   expectAccepted(" \t\r\n{ } \n");
   expectAccepted(R"({"device_name":"sensor-1","temp":21,"humidity":-3})");
-  expectAccepted(R"({"a":[1,2.5,-3e10,0,-0.0,1E+2,1e-2],"b":{"c":[{"d":null}]},"e":true,"f":false})");
-  expectAccepted(R"({"esc":"\" \\ \/ \b \f \n \r \t \u0041 \u00e9 \ud83d\ude42","k":"grüße 日本 🙂"})");
+  expectAccepted(
+      R"({"a":[1,2.5,-3e10,0,-0.0,1E+2,1e-2],"b":{"c":[{"d":null}]},"e":true,"f":false})");
+  expectAccepted(
+      R"({"esc":"\" \\ \/ \b \f \n \r \t \u0041 \u00e9 \ud83d\ude42","k":"grüße 日本 🙂"})");
   expectAccepted(R"({"":""})");
-  expectAccepted(R"({"long":"a string long enough to take the eight-byte fast path more than once, with \"escapes\" in it"})");
+  expectAccepted(
+      R"({"long":"a string long enough to take the eight-byte fast path more than once, with \"escapes\" in it"})");
   expectAccepted(R"({"nested":[[[[[]]]],{}],"empty_array":[]})");
 }
 
@@ -98,11 +101,11 @@ TEST_F(JsonValidatorTest, RefusesSyntaxErrorsWithTheirOffset) {
 
 TEST_F(JsonValidatorTest, RefusesBadUnicode) {
   expectRefused("{\"a\":\"\xff\"}", "invalid UTF-8 in a string");
-  expectRefused("{\"a\":\"\xc0\xaf\"}", "invalid UTF-8");           // overlong
-  expectRefused("{\"a\":\"\xed\xa0\x80\"}", "invalid UTF-8");       // encoded surrogate
-  expectRefused("{\"a\":\"\xe2\x82\"}", "invalid UTF-8");           // truncated sequence
-  expectRefused("{\"a\":\"\x80\"}", "invalid UTF-8");               // lone continuation
-  expectRefused("{\"\xff\":1}", "invalid UTF-8");                   // in a key
+  expectRefused("{\"a\":\"\xc0\xaf\"}", "invalid UTF-8");      // overlong
+  expectRefused("{\"a\":\"\xed\xa0\x80\"}", "invalid UTF-8");  // encoded surrogate
+  expectRefused("{\"a\":\"\xe2\x82\"}", "invalid UTF-8");      // truncated sequence
+  expectRefused("{\"a\":\"\x80\"}", "invalid UTF-8");          // lone continuation
+  expectRefused("{\"\xff\":1}", "invalid UTF-8");              // in a key
   expectRefused(R"({"a":"\udc00"})", "lone low surrogate escape");
   expectRefused(R"({"a":"\ud800"})", "high surrogate escape without its low surrogate");
   expectRefused(R"({"a":"\ud800\u0041"})", "high surrogate escape without its low surrogate");
@@ -115,7 +118,7 @@ TEST_F(JsonValidatorTest, LimitsNesting) {
   for (int i = 0; i < 126; ++i) deep += "]";
   deep += "}";
   expectAccepted(deep);  // 127 levels
-  std::string too_deep = "{\"a\":" + std::string(128, '[') + std::string(128, ']') + "}";
+  std::string too_deep = "{\"a\":" + std::string(127, '[') + std::string(127, ']') + "}";
   expectRefused(too_deep, "nested too deeply");
   // A nesting bomb: refused at the limit, without a stack of its depth.
   expectRefused("{\"a\":" + std::string(5'000'000, '['), "nested too deeply");

@@ -83,10 +83,10 @@ TEST_F(ProtoValidatorTest, AcceptsRandomRecordsOfEveryShape) {
 TEST_F(ProtoValidatorTest, AcceptsProto3RecordsWithDefaultPackedFields) {
   Schema proto3(testing::kTestProto3, "test3.proto");
   auto validator = makeProtoValidator(proto3.message("test3.Event"));
-  const std::string record = proto3.encode(
-      "test3.Event",
-      "id: 1 kind: 'k' values: [1, 2, 300] note: '' attrs { key: 'a' value: 'b' } "
-      "source { host: 'h' pid: 3 }");
+  const std::string record =
+      proto3.encode("test3.Event",
+                    "id: 1 kind: 'k' values: [1, 2, 300] note: '' attrs { key: 'a' value: 'b' } "
+                    "source { host: 'h' pid: 3 }");
   std::string error;
   EXPECT_TRUE(validator->validate(record, &error)) << error;
   // Unpacked encoding of the same repeated field is accepted too (parsers must take both).
@@ -96,7 +96,8 @@ TEST_F(ProtoValidatorTest, AcceptsProto3RecordsWithDefaultPackedFields) {
 TEST_F(ProtoValidatorTest, AcceptsPackedAndUnpackedForRepeatedScalars) {
   std::string error;
   // r_i32 (17) is declared unpacked: a packed run is accepted.
-  EXPECT_TRUE(everything_->validate(minimal() + lengthDelimited(17, varint(1) + varint(300)), &error))
+  EXPECT_TRUE(
+      everything_->validate(minimal() + lengthDelimited(17, varint(1) + varint(300)), &error))
       << error;
   // r_packed (18) is declared packed: single elements are accepted.
   EXPECT_TRUE(everything_->validate(minimal() + tag(18, 0) + varint(5), &error)) << error;
@@ -146,11 +147,11 @@ TEST_F(ProtoValidatorTest, RefusesUnknownFieldNumbers) {
 
 TEST_F(ProtoValidatorTest, RefusesMalformedTags) {
   expectRefused(*air_, tag(0, 0) + varint(1), "field number 0");
-  expectRefused(*air_, std::string("\x0e\x01", 2), "invalid wire type 6");   // field 1, type 6
-  expectRefused(*air_, std::string("\x17\x01", 2), "invalid wire type 7");   // field 2, type 7
+  expectRefused(*air_, std::string("\x0e\x01", 2), "invalid wire type 6");  // field 1, type 6
+  expectRefused(*air_, std::string("\x17\x01", 2), "invalid wire type 7");  // field 2, type 7
   expectRefused(*air_, std::string("\x80\x80\x80\x80\x80\x01", 6), "malformed tag");  // 6 bytes
-  expectRefused(*air_, std::string("\x80", 1), "malformed tag");  // truncated
-  expectRefused(*air_, std::string("\xff\xff\xff\xff\x7f", 5), "malformed tag");  // > 32 bits
+  expectRefused(*air_, std::string("\x80", 1), "malformed tag");                      // truncated
+  expectRefused(*air_, std::string("\xff\xff\xff\xff\x7f", 5), "malformed tag");      // > 32 bits
 }
 
 TEST_F(ProtoValidatorTest, RefusesTruncatedAndOverlongVarints) {
@@ -162,15 +163,15 @@ TEST_F(ProtoValidatorTest, RefusesTruncatedAndOverlongVarints) {
 }
 
 TEST_F(ProtoValidatorTest, RefusesLengthsOutOfBounds) {
-  expectRefused(*air_, tag(1, 2) + varint(10) + "short",
-                "field 'device_name' (1): bad length");
+  expectRefused(*air_, tag(1, 2) + varint(10) + "short", "field 'device_name' (1): bad length");
   expectRefused(*air_, tag(1, 2) + varint(uint64_t{1} << 40), "bad length");
   expectRefused(*air_, tag(1, 2), "bad length");
   // A nested message whose inner length overruns its own (but not the record's) bounds.
   std::string inner = tag(1, 2) + varint(5) + "ab";
   expectRefused(*everything_, minimal() + lengthDelimited(21, inner) + "xyz",
                 "field 'inner.host' (1): bad length");
-  expectRefused(*everything_, minimal() + tag(8, 1) + "1234567", "field 'f64' (8): truncated fixed64");
+  expectRefused(*everything_, minimal() + tag(8, 1) + "1234567",
+                "field 'f64' (8): truncated fixed64");
   expectRefused(*everything_, minimal() + tag(7, 5) + "123", "field 'f32' (7): truncated fixed32");
   expectRefused(*everything_, minimal() + lengthDelimited(19, std::string(12, '\0')),
                 "field 'r_double' (19): packed length 12 is not a multiple of 8");
@@ -179,14 +180,16 @@ TEST_F(ProtoValidatorTest, RefusesLengthsOutOfBounds) {
 TEST_F(ProtoValidatorTest, RefusesInvalidUtf8InStringsOnly) {
   for (const char* bad : {"\xff", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
                           "abc\xe2\x82", "\x80"}) {
-    expectRefused(*air_, lengthDelimited(1, bad), "field 'device_name' (1): string is not valid UTF-8");
+    expectRefused(*air_, lengthDelimited(1, bad),
+                  "field 'device_name' (1): string is not valid UTF-8");
   }
   // Map keys are strings too.
   expectRefused(*everything_, minimal() + lengthDelimited(23, lengthDelimited(1, "\xff")),
                 "field 'counts.key' (1): string is not valid UTF-8");
   // bytes fields take anything.
   std::string error;
-  EXPECT_TRUE(everything_->validate(minimal() + lengthDelimited(15, "\xff\xc0\xaf"), &error)) << error;
+  EXPECT_TRUE(everything_->validate(minimal() + lengthDelimited(15, "\xff\xc0\xaf"), &error))
+      << error;
   // Valid multi-byte text, long enough for the fast path on both sides of it.
   EXPECT_TRUE(air_->validate(lengthDelimited(1, "abcdefghij€𝄞ü日本語abcdefghij"), &error)) << error;
 }
@@ -226,12 +229,14 @@ TEST_F(ProtoValidatorTest, AcceptsSparseFieldNumbers) {
 
 // Binary search path: a message whose field numbers are too sparse for a direct table.
 TEST_F(ProtoValidatorTest, HandlesVerySparseMessages) {
-  Schema sparse(R"(syntax = "proto2"; message S { optional int32 a = 1; optional string z = 500000000;
+  Schema sparse(
+      R"(syntax = "proto2"; message S { optional int32 a = 1; optional string z = 500000000;
                    required int32 m = 100000; })");
   auto validator = makeProtoValidator(sparse.message("S"));
   std::string error;
   EXPECT_TRUE(validator->validate(sparse.encode("S", "a: 1 z: 'x' m: 2"), &error)) << error;
-  expectRefused(*validator, sparse.encode("S", "a: 1 z: 'x'"), "field 'm' (100000): required but missing");
+  expectRefused(*validator, sparse.encode("S", "a: 1 z: 'x'"),
+                "field 'm' (100000): required but missing");
   expectRefused(*validator, tag(100001, 0) + varint(1), "unknown field number 100001");
   expectRefused(*validator, tag(500000000, 0) + varint(1), "field 'z' (500000000): wire type 0");
 }

@@ -12,8 +12,9 @@ namespace zerobusd::validate::testing {
 
 namespace pb = google::protobuf;
 
-const char kTestProto[] = R"proto(
-syntax = "proto2";
+const char kTestProto[] = R"pb(
+  syntax = "proto2"
+  ;
 package test;
 
 message AirQuality {
@@ -66,10 +67,11 @@ message Recursive {
   optional int32 v = 2;
   optional group Rg = 3 { optional Recursive inside = 1; }
 }
-)proto";
+)pb";
 
-const char kTestProto3[] = R"proto(
-syntax = "proto3";
+const char kTestProto3[] = R"pb(
+  syntax = "proto3"
+  ;
 package test3;
 
 message Event {
@@ -81,7 +83,7 @@ message Event {
   Source source = 6;
   message Source { string host = 1; int32 pid = 2; }
 }
-)proto";
+)pb";
 
 namespace {
 class PrintErrors final : public pb::io::ErrorCollector {
@@ -139,7 +141,12 @@ bool Schema::referenceAccepts(std::string_view full_name, std::string_view bytes
 namespace {
 
 std::string randomText(std::mt19937& random) {
-  static const char* kSamples[] = {"", "a", "sensor-17", "température", "日本語テキスト", "emoji 🙂",
+  static const char* kSamples[] = {"",
+                                   "a",
+                                   "sensor-17",
+                                   "température",
+                                   "日本語テキスト",
+                                   "emoji 🙂",
                                    "a much longer string value that goes past the eight byte "
                                    "fast path several times over"};
   return kSamples[random() % std::size(kSamples)];
@@ -188,7 +195,8 @@ void setScalar(pb::Message& message, const pb::FieldDescriptor& field, std::mt19
     }
     case pb::FieldDescriptor::CPPTYPE_ENUM: {
       const auto* e = field.enum_type();
-      const auto* v = e->value(static_cast<int>(random() % static_cast<unsigned>(e->value_count())));
+      const auto* v =
+          e->value(static_cast<int>(random() % static_cast<unsigned>(e->value_count())));
       repeated ? r.AddEnum(&message, &field, v) : r.SetEnum(&message, &field, v);
       break;
     }
@@ -201,7 +209,8 @@ void setScalar(pb::Message& message, const pb::FieldDescriptor& field, std::mt19
       break;
     }
     case pb::FieldDescriptor::CPPTYPE_MESSAGE: {
-      pb::Message* child = repeated ? r.AddMessage(&message, &field) : r.MutableMessage(&message, &field);
+      pb::Message* child =
+          repeated ? r.AddMessage(&message, &field) : r.MutableMessage(&message, &field);
       fillRandom(*child, random, depth - 1);
       break;
     }
@@ -235,7 +244,9 @@ std::string varint(uint64_t value) {
   return out;
 }
 
-std::string tag(uint32_t number, uint32_t wire_type) { return varint(uint64_t{number} << 3 | wire_type); }
+std::string tag(uint32_t number, uint32_t wire_type) {
+  return varint(uint64_t{number} << 3 | wire_type);
+}
 
 std::string lengthDelimited(uint32_t number, std::string_view body) {
   return tag(number, 2) + varint(body.size()) + std::string(body);

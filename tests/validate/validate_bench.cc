@@ -20,8 +20,10 @@ double nsPer(long iterations, F&& f) {
   long sink = 0;
   for (long i = 0; i < iterations; ++i) sink += f() ? 1 : 0;
   const auto elapsed = std::chrono::steady_clock::now() - start;
-  if (sink != iterations) std::fprintf(stderr, "unexpected verdicts: %ld of %ld\n", sink, iterations);
-  return static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()) /
+  if (sink != iterations)
+    std::fprintf(stderr, "unexpected verdicts: %ld of %ld\n", sink, iterations);
+  return static_cast<double>(
+             std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()) /
          static_cast<double>(iterations);
 }
 
@@ -32,7 +34,8 @@ int main(int argc, char** argv) {
   zerobusd::validate::testing::Schema schema(zerobusd::validate::testing::kTestProto);
   const std::string record = schema.encode(
       "test.AirQuality",
-      "device_name: 'sensor-0042.building-7.floor-3.east-wing.example.internal/probe-a' "
+      "device_name: "
+      "'sensor-0042.building-7.floor-3.east-wing.example.internal/probe-a/channel-0009/rack-12' "
       "temp: 2150 humidity: 1234567890123");
   const std::string json =
       R"({"device_name":"sensor-0042.building-7.floor-3.east-wing","temp":2150,"humidity":1234567890123})";

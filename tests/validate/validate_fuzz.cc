@@ -48,7 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   std::string error;
   if (selector < 3) {
     const bool ok = harness->proto[selector]->validate(record, &error);
-    if (ok != harness->proto[selector]->validate(record, nullptr)) unsafe("verdict depends on error");
+    if (ok != harness->proto[selector]->validate(record, nullptr))
+      unsafe("verdict depends on error");
     if (ok && !harness->schema.referenceAccepts(harness->types[selector], record)) {
       unsafe("accepted a proto record protobuf refuses");
     }
@@ -57,7 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     const bool ok = harness->json->validate(record, &error);
     if (ok) {
       auto parsed = nlohmann::json::parse(record, nullptr, /*allow_exceptions=*/false);
-      if (parsed.is_discarded() || !parsed.is_object()) unsafe("accepted JSON that is not an object");
+      if (parsed.is_discarded() || !parsed.is_object())
+        unsafe("accepted JSON that is not an object");
     }
     if (!ok && error.empty()) unsafe("refused without an error");
   }

@@ -178,8 +178,11 @@ struct ClientOptions {
   /// close() and the destructor wait this long for outstanding records before giving up on them.
   std::chrono::milliseconds close_timeout{5000};
   /// Called on the I/O thread for connection-level problems: the connection was lost, the
-  /// daemon sent a non-fatal ERROR that concerns no pending call, or broke the protocol
-  /// (kProtocolError). Must not block; may be empty.
+  /// daemon sent a non-fatal ERROR that concerns no pending call, broke the protocol
+  /// (kProtocolError), or announced its shutdown (kShuttingDown: records not yet sent fail
+  /// with kShuttingDown, sent ones still get their outcomes, and calls fail with kShuttingDown
+  /// until the daemon closes the connection; the call after that reconnects). Must not block;
+  /// may be empty.
   std::function<void(const Error&)> on_error;
 };
 
