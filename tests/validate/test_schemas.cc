@@ -147,8 +147,8 @@ std::string randomText(std::mt19937& random) {
                                    "température",
                                    "日本語テキスト",
                                    "emoji 🙂",
-                                   "a much longer string value that goes past the eight byte "
-                                   "fast path several times over"};
+                                   ("a much longer string value that goes past the eight byte "
+                                    "fast path several times over")};
   return kSamples[random() % std::size(kSamples)];
 }
 
