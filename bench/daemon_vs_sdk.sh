@@ -63,7 +63,7 @@ for size in 100 1000; do
     python3 -c '
 import statistics, sys
 n = int(sys.argv[1]); a = [int(x) for x in sys.argv[2:2+n]]; b = [int(x) for x in sys.argv[2+n:]]
-print(f"{\"\":42} ratio zerobusd/SDK (medians) {statistics.median(b)/statistics.median(a):.2f}x")' "$runs" "${sdk_rates[@]}" "${zd_rates[@]}"
+print(" " * 42 + f" ratio zerobusd/SDK (medians) {statistics.median(b)/statistics.median(a):.2f}x")' "$runs" "${sdk_rates[@]}" "${zd_rates[@]}"
     if [[ $size == 100 && $p == 4 ]]; then peak=$(printf '%s\n' "${zd_rates[@]}" | sort -n | tail -1); fi
   done
 done

@@ -137,9 +137,10 @@ bool Session::handleFrame(uint8_t type, std::string_view payload) {
         fatal(code(error), "malformed CLOSE_HANDLE", "malformed");
         return false;
       }
-      // Outcomes of its records still count in the window; they are no longer acked.
-      handles_.erase(close_handle.handle);
-      dirty_.erase(close_handle.handle);
+      // No new records on it; what was sent still gets its outcomes, then the handle goes.
+      auto it = handles_.find(close_handle.handle);
+      if (it != handles_.end()) it->second.closed = true;
+      eraseDrainedClosedHandles();
       return true;
     }
     case f::FrameType::kGoodbye: {
@@ -199,6 +200,8 @@ bool Session::onHello(std::string_view payload) {
   // The protocol promises a window that holds at least one full frame.
   welcome.window_records = std::max<uint64_t>(deps_.limits.window_records, welcome.max_records_per_frame);
   welcome.window_bytes = std::max<uint64_t>(deps_.limits.window_bytes, welcome.max_frame_bytes);
+  window_records_limit_ = welcome.window_records;
+  window_bytes_limit_ = welcome.window_bytes;
   welcome.daemon_version = deps_.daemon_version;
   f::encodeWelcome(scratch_, welcome);
   connection_->write(scratch_);
@@ -259,7 +262,7 @@ bool Session::onRecords(std::string_view payload) {
     return false;
   }
   auto it = handles_.find(view.handle);
-  if (it == handles_.end()) {
+  if (it == handles_.end() || it->second.closed) {
     // Nothing can be tracked for an unknown handle: say so, the connection stays.
     sendError(code(f::ErrorCode::kUnknownHandle), false, view.handle,
               fmt::format("handle {} is not open; {} records ignored", view.handle, view.count));
@@ -275,8 +278,8 @@ bool Session::onRecords(std::string_view payload) {
   }
   // Back-pressure before anything is taken: the frame stays unread until there is room.
   uint64_t frame_bytes = view.record_bytes;
-  if (window_records_ > 0 && (window_records_ + view.count > deps_.limits.window_records ||
-                              window_bytes_ + frame_bytes > deps_.limits.window_bytes)) {
+  if (window_records_ > 0 && (window_records_ + view.count > window_records_limit_ ||
+                              window_bytes_ + frame_bytes > window_bytes_limit_)) {
     pauseFor("window");
     return false;
   }
@@ -446,8 +449,22 @@ void Session::flushAcks() {
   }
   dirty_.clear();
   if (!scratch_.empty()) connection_->write(scratch_);
+  eraseDrainedClosedHandles();
   checkFlushes();
   checkGoodbye();
+}
+
+void Session::eraseDrainedClosedHandles() {
+  for (auto it = handles_.begin(); it != handles_.end();) {
+    const Handle& h = it->second;
+    bool drained = h.tracker->durableNext() == h.tracker->nextSeq() &&
+                   (!(ack_levels_ & kAckDurable) || h.durable_sent == h.tracker->nextSeq());
+    if (h.closed && drained && !dirty_.contains(it->first)) {
+      it = handles_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void Session::checkFlushes() {

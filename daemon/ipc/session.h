@@ -101,6 +101,7 @@ class Session final : public pipeline::OutcomeListener,
     const TableBinding* table = nullptr;
     uint64_t accepted_sent = 0;
     uint64_t durable_sent = 0;
+    bool closed = false;  // CLOSE_HANDLE: no new records; outcomes still delivered, then erased
   };
   struct FlushWait {
     uint32_t request_id;
@@ -122,6 +123,7 @@ class Session final : public pipeline::OutcomeListener,
   void flushAcks();
   void checkFlushes();
   void checkGoodbye();
+  void eraseDrainedClosedHandles();
   void pauseFor(const char* why);
   void resume();
 
@@ -140,6 +142,8 @@ class Session final : public pipeline::OutcomeListener,
   std::set<uint32_t> dirty_;  // handles with acks to send
   uint64_t window_records_ = 0;  // sent, not yet final
   uint64_t window_bytes_ = 0;
+  uint64_t window_records_limit_ = 0;  // as announced in WELCOME
+  uint64_t window_bytes_limit_ = 0;
   std::vector<FlushWait> flushes_;
   std::optional<EventLoop::TimerId> handshake_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

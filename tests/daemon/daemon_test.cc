@@ -321,6 +321,28 @@ TEST_F(DaemonEndToEndTest, FlushAnswersWhenEverythingSentIsDurable) {
   EXPECT_EQ(counters().landed_records, 10u);
 }
 
+TEST_F(DaemonEndToEndTest, ClosedHandleStillGetsTheOutcomesOfWhatWasSent) {
+  startDaemon();
+  admin("/admin/faults/acks", {{"delay_ms", 100}});
+  RawClient client(socketPath());
+  ASSERT_TRUE(client.hello());
+  uint32_t handle = client.open(kAirQuality, f::RecordType::kProto);
+  client.sendRecords(handle, 0, protoRecords(0, 10));
+  std::string out;
+  f::encodeCloseHandle(out, handle);
+  client.send(out);
+  ASSERT_TRUE(client.waitDurable(handle, 10));
+  // New records on it are refused without closing the connection.
+  client.sendRecords(handle, 10, protoRecords(10, 1));
+  auto error = client.readUntil([](const RawFrame& fr) { return fr.type == f::FrameType::kError; });
+  ASSERT_TRUE(error.has_value());
+  f::ErrorFrame parsed;
+  f::ErrorCode parse_error{};
+  ASSERT_TRUE(f::parseError(error->payload, &parsed, &parse_error));
+  EXPECT_EQ(parsed.error_code, f::ErrorCode::kUnknownHandle);
+  EXPECT_FALSE(parsed.fatal);
+}
+
 TEST_F(DaemonEndToEndTest, StatusAndPingAnswer) {
   startDaemon();
   RawClient client(socketPath());
