@@ -7,6 +7,7 @@
 
 #include "common/frame/frame.h"
 #include "common/frame/messages.h"
+#include "common/log_limiter.h"
 
 namespace zerobusd::ipc {
 
@@ -520,7 +521,13 @@ void Session::sendError(uint16_t error_code, bool fatal, uint32_t context, const
 }
 
 void Session::fatal(uint16_t error_code, const std::string& message, const char* metric) {
-  spdlog::warn("session {} (pid {} uid {}): protocol error, closing: {}", id_, peer().pid, peer().uid, message);
+  // One misbehaving client reconnecting in a loop must not flood the log (the metric counts all).
+  thread_local LogLimiter limiter;  // per loop thread
+  uint64_t suppressed = 0;
+  if (limiter.allow(metric, &suppressed)) {
+    spdlog::warn("session {} (pid {} uid {}): protocol error, closing: {}{}", id_, peer().pid, peer().uid, message,
+                 suppressed > 0 ? fmt::format(" ({} similar errors not logged)", suppressed) : "");
+  }
   if (deps_.metrics) deps_.metrics->protocolError(metric);
   sendError(error_code, true, 0, message);
   // Records already accepted on this connection still complete upstream.

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/log_limiter.h"
+
 namespace zerobusd::upstream {
 
 namespace {
@@ -225,8 +227,13 @@ void ZerobusStream::callFailed(const absl::Status& error) {
     fail(error);
     return;
   }
-  spdlog::info("zerobus stream {} on {} ended ({}); recovering", stream_id_, target_.table_name,
-               error.ToString());
+  // A service that drops every stream at once would otherwise log a line per stream and retry.
+  thread_local LogLimiter limiter(10);  // per loop thread
+  uint64_t suppressed = 0;
+  if (limiter.allow(target_.table_name, &suppressed)) {
+    spdlog::info("zerobus stream {} on {} ended ({}); recovering{}", stream_id_, target_.table_name,
+                 error.ToString(), suppressed > 0 ? fmt::format(" ({} similar not logged)", suppressed) : "");
+  }
   recoverNow();
 }
 
