@@ -6,8 +6,28 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 
 namespace zerobusd {
+
+class EventLoop;
+
+// Posts to a loop that may be gone: threads that can outlive the loop (gRPC's callback
+// threads) hold one of these, and what they post after the loop's destruction is dropped.
+class LoopPoster {
+ public:
+  explicit LoopPoster(EventLoop* loop) : loop_(loop) {}
+  void post(std::function<void()> callback);
+  void detach() {
+    std::lock_guard lock(mu_);
+    loop_ = nullptr;
+  }
+
+ private:
+  std::mutex mu_;
+  EventLoop* loop_;
+};
 
 class EventLoop {
  public:
@@ -28,6 +48,17 @@ class EventLoop {
 
   virtual bool isLoopThread() const = 0;
   virtual Clock::time_point now() const { return Clock::now(); }
+
+  // Implementations call poster_->detach() first thing in their destructor.
+  const std::shared_ptr<LoopPoster>& poster() const { return poster_; }
+
+ protected:
+  std::shared_ptr<LoopPoster> poster_ = std::make_shared<LoopPoster>(this);
 };
+
+inline void LoopPoster::post(std::function<void()> callback) {
+  std::lock_guard lock(mu_);
+  if (loop_ != nullptr) loop_->post(std::move(callback));
+}
 
 }  // namespace zerobusd

@@ -22,6 +22,7 @@ UvEventLoop::UvEventLoop() : loop_thread_(std::this_thread::get_id()) {
 }
 
 UvEventLoop::~UvEventLoop() {
+  poster_->detach();  // posts from threads that outlive us are dropped from now on
   // run() closed every handle; if it never ran, close them here.
   if (!stopped_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);

@@ -25,7 +25,7 @@ void GrpcCall::release() {
 
 template <typename F>
 void GrpcCall::deliver(F&& event) {
-  loop_.post([sink = sink_, event = std::forward<F>(event)]() mutable {
+  poster_->post([sink = sink_, event = std::forward<F>(event)]() mutable {
     if (auto alive = sink.lock()) event(*alive);
   });
 }

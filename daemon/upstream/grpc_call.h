@@ -48,7 +48,7 @@ class GrpcCall final : public grpc::ClientBidiReactor<zb::EphemeralStreamRequest
 
  private:
   GrpcCall(EventLoop& loop, std::weak_ptr<CallSink> sink, uint64_t call_id)
-      : loop_(loop), sink_(std::move(sink)), call_id_(call_id) {}
+      : poster_(loop.poster()), sink_(std::move(sink)), call_id_(call_id) {}
   template <typename F>
   void deliver(F&& event);
 
@@ -58,7 +58,9 @@ class GrpcCall final : public grpc::ClientBidiReactor<zb::EphemeralStreamRequest
   void OnWritesDoneDone(bool /*ok*/) override {}
   void OnDone(const grpc::Status& status) override;
 
-  EventLoop& loop_;
+  // Reactions may come after the stream, and even the loop, are gone (a cancelled call still
+  // completes its operations): post through a handle that survives the loop.
+  std::shared_ptr<LoopPoster> poster_;
   std::weak_ptr<CallSink> sink_;
   uint64_t call_id_;
   grpc::ClientContext context_;
