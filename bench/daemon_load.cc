@@ -16,34 +16,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bench/air_quality.h"
 #include "zerobusd/client.h"
 
 namespace {
-
-std::string protoRecord(int64_t i, int size) {
-  size_t pad = static_cast<size_t>(std::max(1, size - 6));
-  std::string name(std::min<size_t>(pad, 127), 'x');
-  std::string label = "sensor-" + std::to_string(i);
-  name.replace(0, std::min(label.size(), name.size()), label.substr(0, name.size()));
-  std::string out;
-  out.push_back('\x0a');
-  out.push_back(static_cast<char>(name.size()));
-  out += name;
-  out.push_back('\x10');
-  out.push_back(static_cast<char>(20 + i % 15));
-  out.push_back('\x18');
-  out.push_back(static_cast<char>(50 + i % 40));
-  return out;
-}
-
-std::string jsonRecord(int64_t i, int size) {
-  std::string tail = "\",\"temp\":" + std::to_string(20 + i % 15) + ",\"humidity\":" + std::to_string(50 + i % 40) + "}";
-  std::string head = "{\"device_name\":\"";
-  std::string name = "sensor-" + std::to_string(i);
-  size_t base = head.size() + tail.size();
-  if (static_cast<size_t>(size) > base + name.size()) name.resize(static_cast<size_t>(size) - base, 'x');
-  return head + name + tail;
-}
 
 double percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -95,7 +71,8 @@ int main(int argc, char** argv) {
     int64_t n = std::min<int64_t>(batch, records - i);
     buffer.clear();
     for (int64_t k = 0; k < n; ++k) {
-      buffer.push_back(proto ? protoRecord(first + i + k, size) : jsonRecord(first + i + k, size));
+      int64_t id = first + i + k;
+      buffer.push_back(proto ? zerobusd::bench::airQualityProto(id, id, size) : zerobusd::bench::airQualityJson(id, id, size));
       bytes += static_cast<int64_t>(buffer.back().size());
     }
     if (rate > 0) {

@@ -15,11 +15,8 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target zerobus-fake zerobusd daemon_load >/dev/null
 bin=build/release
 work=$(mktemp -d /tmp/zerobusd-bench.XXXXXX)
-sdk=$work/official-sdk
-mkdir -p "$sdk"
-cp "$ROOT"/../shared/bench/official-sdk/{driver.js,setup.sh,air_quality.proto} "$sdk/"
-(cd "$sdk" && sh ./setup.sh)
 source scripts/fake-env.sh
+setup_official_sdk "$work/official-sdk"
 start_fake "$bin/tools/zerobus-fake/zerobus-fake" "$work/fake" --no-rows
 DAEMON_LOG_LEVEL=warn start_daemon "$bin/daemon/server/zerobusd" "$work/daemon"
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/"$DAEMON_PID"/status)
@@ -30,7 +27,7 @@ run_parallel() {  # driver producers size -> prints aggregate records/s
   : >"$work/out"
   for i in $(seq 0 $((p - 1))); do
     if [[ $driver == sdk ]]; then
-      SSL_CERT_FILE=$FAKE_CA node "$sdk/driver.js" --endpoint "https://localhost:$FAKE_GRPC" \
+      SSL_CERT_FILE=$FAKE_CA node "$SDK_DRIVER" --endpoint "https://localhost:$FAKE_GRPC" \
         --records "$per" --size "$size" --mode proto --batch 1000 >>"$work/out" &
     else
       "$bin/bench/daemon_load" --socket "$DAEMON_SOCKET" --records "$per" --first $((i * per)) \

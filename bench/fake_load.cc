@@ -19,6 +19,7 @@
 #include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/air_quality.h"
 #include "proto/zerobus_service.grpc.pb.h"
 
 namespace {
@@ -40,48 +41,6 @@ struct Options {
   int window = 64;
 };
 
-// AirQuality{device_name, temp, humidity}, device_name "sensor-<i>" padded to `size` bytes in
-// total: the official SDK driver's record, so figures compare.
-void appendProto(std::string* out, int64_t i, int size) {
-  size_t name_len = static_cast<size_t>(std::clamp(size - 6, 1, 127));
-  std::string name = "sensor-" + std::to_string(i);
-  name.resize(std::max(name.size(), name_len), 'x');
-  out->push_back('\x0a');
-  out->push_back(static_cast<char>(name.size()));
-  out->append(name);
-  out->push_back('\x10');
-  out->push_back(static_cast<char>(20 + i % 15));
-  out->push_back('\x18');
-  out->push_back(static_cast<char>(50 + i % 40));
-}
-
-void appendJson(std::string* out, int64_t i, int size) {
-  std::string tail = ",\"temp\":" + std::to_string(20 + i % 15) +
-                     ",\"humidity\":" + std::to_string(50 + i % 40) + "}";
-  std::string name = "sensor-" + std::to_string(i);
-  size_t fixed = std::string("{\"device_name\":\"\"").size() + tail.size();
-  if (static_cast<size_t>(size) > fixed + name.size()) name.resize(static_cast<size_t>(size) - fixed, 'x');
-  *out = "{\"device_name\":\"" + name + "\"" + tail;
-}
-
-google::protobuf::DescriptorProto airQualityDescriptor() {
-  google::protobuf::DescriptorProto d;
-  d.set_name("AirQuality");
-  const std::pair<const char*, google::protobuf::FieldDescriptorProto::Type> fields[] = {
-      {"device_name", google::protobuf::FieldDescriptorProto::TYPE_STRING},
-      {"temp", google::protobuf::FieldDescriptorProto::TYPE_INT32},
-      {"humidity", google::protobuf::FieldDescriptorProto::TYPE_INT64}};
-  int number = 1;
-  for (const auto& [name, type] : fields) {
-    auto* f = d.add_field();
-    f->set_name(name);
-    f->set_number(number++);
-    f->set_type(type);
-    f->set_label(google::protobuf::FieldDescriptorProto::LABEL_OPTIONAL);
-  }
-  return d;
-}
-
 struct StreamResult {
   int64_t records = 0;
   int64_t bytes = 0;
@@ -102,7 +61,7 @@ StreamResult runStream(const Options& o, const std::shared_ptr<grpc::Channel>& c
   zb::EphemeralStreamRequest create;
   create.mutable_create_stream()->set_table_name(o.table);
   create.mutable_create_stream()->set_record_type(json ? zb::JSON : zb::PROTO);
-  if (!json) create.mutable_create_stream()->set_descriptor_proto(airQualityDescriptor().SerializeAsString());
+  if (!json) create.mutable_create_stream()->set_descriptor_proto(zerobusd::bench::airQualityDescriptor().SerializeAsString());
   zb::EphemeralStreamResponse response;
   if (!stream->Write(create) || !stream->Read(&response) || !response.has_create_stream_response()) {
     result.error = "create_stream failed: " + stream->Finish().error_message();
@@ -142,7 +101,7 @@ StreamResult runStream(const Options& o, const std::shared_ptr<grpc::Channel>& c
     for (int64_t k = 0; k < n; ++k, ++i) {
       std::string* record = json ? batch->mutable_json_batch()->add_records()
                                  : batch->mutable_proto_encoded_batch()->add_records();
-      json ? appendJson(record, i, o.size) : appendProto(record, i, o.size);
+      *record = json ? zerobusd::bench::airQualityJson(i, i, o.size) : zerobusd::bench::airQualityProto(i, i, o.size);
       result.bytes += static_cast<int64_t>(record->size());
     }
     if (!stream->Write(request)) break;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/resource.h>
 
+#include "bench/air_quality.h"
 #include "daemon/loop/uv_event_loop.h"
 #include "daemon/upstream/channel.h"
 #include "daemon/upstream/zerobus_stream.h"
@@ -33,52 +34,6 @@ struct Options {
   int size = 100;
   int batch = 1000;
 };
-
-std::string protoRecord(int64_t i, int size) {  // driver.js protoRecord, byte for byte
-  size_t pad = static_cast<size_t>(std::max(1, size - 6));
-  std::string name(std::min<size_t>(pad, 127), 'x');
-  std::string label = "sensor-" + std::to_string(i % 10);
-  name.replace(0, std::min(label.size(), name.size()), label.substr(0, name.size()));
-  std::string out;
-  out.reserve(name.size() + 6);
-  out.push_back('\x0a');
-  out.push_back(static_cast<char>(name.size()));
-  out += name;
-  out.push_back('\x10');
-  out.push_back(static_cast<char>(20 + i % 15));
-  out.push_back('\x18');
-  out.push_back(static_cast<char>(50 + i % 40));
-  return out;
-}
-
-std::string jsonRecord(int64_t i, int size) {  // driver.js jsonRecord (JSON.stringify's bytes)
-  std::string tail = "\",\"temp\":" + std::to_string(20 + i % 15) +
-                     ",\"humidity\":" + std::to_string(50 + i % 40) + "}";
-  std::string head = "{\"device_name\":\"";
-  size_t base = head.size() + tail.size();
-  std::string name = "sensor-" + std::to_string(i % 10);
-  size_t want = static_cast<size_t>(std::max<int64_t>(1, int64_t{size} - static_cast<int64_t>(base)));
-  if (name.size() < want) name.resize(want, 'x');
-  return head + name + tail;
-}
-
-std::string airQualityDescriptor() {
-  google::protobuf::DescriptorProto d;
-  d.set_name("AirQuality");
-  const std::pair<const char*, google::protobuf::FieldDescriptorProto::Type> fields[] = {
-      {"device_name", google::protobuf::FieldDescriptorProto::TYPE_STRING},
-      {"temp", google::protobuf::FieldDescriptorProto::TYPE_INT32},
-      {"humidity", google::protobuf::FieldDescriptorProto::TYPE_INT64}};
-  int number = 1;
-  for (const auto& [name, type] : fields) {
-    auto* f = d.add_field();
-    f->set_name(name);
-    f->set_number(number++);
-    f->set_type(type);
-    f->set_label(google::protobuf::FieldDescriptorProto::LABEL_OPTIONAL);
-  }
-  return d.SerializeAsString();
-}
 
 double cpuSeconds() {
   rusage usage{};
@@ -112,7 +67,7 @@ int main(int argc, char** argv) {
   }
   bool proto = o.mode == "proto";
   TableTarget target{o.table, proto ? RecordType::Proto : RecordType::Json,
-                     proto ? airQualityDescriptor() : ""};
+                     proto ? bench::airQualityDescriptor().SerializeAsString() : ""};
 
   LoopThread thread;
   std::promise<absl::Status> finished;
@@ -153,7 +108,8 @@ int main(int argc, char** argv) {
       int64_t n = std::min<int64_t>(o.batch, o.records - next);
       for (int64_t k = 0; k < n; ++k) {
         std::string* r = batch.Add();
-        *r = proto ? protoRecord(next + k, o.size) : jsonRecord(next + k, o.size);
+        *r = proto ? bench::airQualityProto((next + k) % 10, next + k, o.size)
+                   : bench::airQualityJson((next + k) % 10, next + k, o.size);
         bytes += static_cast<int64_t>(r->size());
       }
       auto offset = stream->ingest(batch, static_cast<uint64_t>(next));

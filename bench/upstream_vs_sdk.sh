@@ -14,11 +14,8 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target zerobus-fake upstream_load >/dev/null
 bin=build/release
 work=$(mktemp -d /tmp/zerobusd-bench.XXXXXX)
-sdk=$work/official-sdk
-mkdir -p "$sdk"
-cp "$ROOT"/../shared/bench/official-sdk/{driver.js,setup.sh,air_quality.proto} "$sdk/"
-(cd "$sdk" && sh ./setup.sh)
 source scripts/fake-env.sh
+setup_official_sdk "$work/official-sdk"
 start_fake "$bin/tools/zerobus-fake/zerobus-fake" "$work/fake" --no-rows
 endpoint=https://localhost:$FAKE_GRPC
 
@@ -27,7 +24,7 @@ for case in "proto 100" "json 100" "json 1000"; do
   mode=$1 size=$2
   : >"$work/sdk.jsonl"; : >"$work/ours.jsonl"
   for _ in $(seq "$runs"); do
-    SSL_CERT_FILE=$FAKE_CA bench/run_measured.py node "$sdk/driver.js" --endpoint "$endpoint" \
+    SSL_CERT_FILE=$FAKE_CA bench/run_measured.py node "$SDK_DRIVER" --endpoint "$endpoint" \
       --records "$records" --size "$size" --mode "$mode" --batch 1000 >>"$work/sdk.jsonl"
     bench/run_measured.py "$bin/bench/upstream_load" --endpoint "$endpoint" --ca "$FAKE_CA" \
       --records "$records" --size "$size" --mode "$mode" --batch 1000 >>"$work/ours.jsonl"

@@ -94,3 +94,13 @@ stop_daemon() {
   fi
   DAEMON_PID=
 }
+
+# setup_official_sdk <dir>: the official SDK driver (../shared/bench/official-sdk, read-only)
+# copied to <dir> and its pinned npm package installed there. Sets SDK_DRIVER.
+setup_official_sdk() {
+  local dir=$1 src=${OFFICIAL_SDK_SRC:-$ROOT/../shared/bench/official-sdk}
+  mkdir -p "$dir"
+  cp "$src"/driver.js "$src"/setup.sh "$src"/air_quality.proto "$dir/"
+  (cd "$dir" && sh ./setup.sh)
+  SDK_DRIVER=$dir/driver.js
+}

@@ -10,18 +10,13 @@ source "$ROOT/scripts/fake-env.sh"
 fake_bin=$1
 work=$2
 records=${3:-100000}
-sdk_src=${OFFICIAL_SDK_SRC:-$ROOT/../shared/bench/official-sdk}
 table=main.default.air_quality
-
-# The shared copy is read-only: set the driver up in the work dir.
-mkdir -p "$work/official-sdk"
-cp "$sdk_src"/driver.js "$sdk_src"/setup.sh "$sdk_src"/air_quality.proto "$work/official-sdk/"
-(cd "$work/official-sdk" && sh ./setup.sh)
+setup_official_sdk "$work/official-sdk"
 
 run_mode() {  # label, mode, records, extra driver args
   local label=$1 mode=$2 n=$3; shift 3
   start_fake "$fake_bin" "$work/$label"
-  SSL_CERT_FILE=$FAKE_CA node "$work/official-sdk/driver.js" --endpoint "https://localhost:$FAKE_GRPC" \
+  SSL_CERT_FILE=$FAKE_CA node "$SDK_DRIVER" --endpoint "https://localhost:$FAKE_GRPC" \
     --uc "https://localhost:$FAKE_HTTP" --table "$table" --records "$n" --mode "$mode" \
     --batch 1000 --unique 1 "$@" | tee "$work/$label/driver.json"
   fake_counters >"$work/$label/counters.json"
