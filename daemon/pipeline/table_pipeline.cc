@@ -21,6 +21,16 @@ TablePipeline::TablePipeline(EventLoop& loop, std::string table, BatchingOptions
 TablePipeline::~TablePipeline() {
   *alive_ = false;
   if (linger_timer_) loop_.cancelTimer(*linger_timer_);
+  // Whatever is still pending ends here with an outcome: segments hold their handle tracker and
+  // the tracker holds its unfinished segments, so an unfinished one would also never be freed.
+  const std::string message = "zerobusd stopped before the records were acknowledged";
+  auto fail = [&](Batch& batch) {
+    for (auto& piece : batch.pieces) {
+      piece.seg->handle->pieceFailed(*piece.seg, piece.begin, piece.end, kShuttingDown, true, message);
+    }
+  };
+  fail(current_);
+  for (auto& [cookie, batch] : inflight_) fail(batch);
 }
 
 void TablePipeline::start() { pool_->start(); }
