@@ -58,7 +58,7 @@ TEST(HandleTracker, FrameWithEveryRecordRejectedIsFinalAtOnce) {
 TEST(HandleTracker, FailedPieceIsReportedAsRunsSkippingValidationRejects) {
   auto listener = std::make_shared<Listener>();
   auto tracker = std::make_shared<HandleTracker>(1, listener);
-  tracker->addFrame(2, {}, 20, 1);  // seq 0..1, still pending
+  auto first = tracker->addFrame(2, {}, 20, 1);  // seq 0..1, still pending
   // seq 2..11; indices 3 and 4 (seq 5, 6) were rejected at validation.
   auto seg = tracker->addFrame(10, {3, 4}, 80, 2);
   ASSERT_EQ(seg->accepted(), 8u);
@@ -75,6 +75,8 @@ TEST(HandleTracker, FailedPieceIsReportedAsRunsSkippingValidationRejects) {
   EXPECT_TRUE(listener->rejects[1].retriable);
   tracker->pieceDurable(*seg);
   EXPECT_EQ(tracker->durableNext(), 0u);  // the first frame is still pending
+  tracker->pieceDurable(*first);
+  EXPECT_EQ(tracker->durableNext(), 12u);
 }
 
 TEST(HandleTracker, OutcomesOfAVanishedProducerAreDropped) {
