@@ -3,6 +3,7 @@
 // protobuf text format, records encoded through DynamicMessage (tests may use reflection; the
 // decoder under test may not), and hand-made wire bytes for malformed input.
 
+#include "tests/support/allocation_counter.h"
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -130,7 +131,7 @@ inline std::string decodeError(const RowDecoder& decoder, std::string_view recor
   return error;
 }
 
-// Global operator new calls so far in this test binary (allocation_counter.cc replaces it).
-long allocationCount();
+// Global operator new calls so far (tests/support/allocation_counter.cc replaces it).
+using zerobusd::testing::allocationCount;
 
 }  // namespace zerobusd::fake::testing

@@ -6,6 +6,6 @@ zerobusd_add_test(fake_schema_test
     ${CMAKE_CURRENT_LIST_DIR}/descriptor_check_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/proto_decoder_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/json_decoder_test.cc
-    ${CMAKE_CURRENT_LIST_DIR}/allocation_counter.cc
+    ${PROJECT_SOURCE_DIR}/tests/support/allocation_counter.cc
   LIBS zerobus_fake_schema
   LABELS unit)

@@ -3,6 +3,7 @@
 // and decoded through DynamicMessage (the reference parser the validator must agree with),
 // random records of any message, hand-made wire bytes, and an allocation counter.
 
+#include "tests/support/allocation_counter.h"
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -45,7 +46,7 @@ std::string varint(uint64_t value);
 std::string tag(uint32_t number, uint32_t wire_type);
 std::string lengthDelimited(uint32_t number, std::string_view body);
 
-// Calls to operator new since the test binary started (allocation_counter.cc).
-long allocationCount();
+// Global operator new calls so far (tests/support/allocation_counter.cc replaces it).
+using zerobusd::testing::allocationCount;
 
 }  // namespace zerobusd::validate::testing

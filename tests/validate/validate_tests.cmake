@@ -11,7 +11,7 @@ zerobusd_add_test(validate_test
     ${CMAKE_CURRENT_LIST_DIR}/json_validator_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/robustness_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/allocation_test.cc
-    ${CMAKE_CURRENT_LIST_DIR}/allocation_counter.cc
+    ${PROJECT_SOURCE_DIR}/tests/support/allocation_counter.cc
   LIBS zerobusd_validate zerobusd_validate_test_schemas nlohmann_json::nlohmann_json
   LABELS unit)
 

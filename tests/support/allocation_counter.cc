@@ -1,16 +1,18 @@
-// Replaces the global operator new of the test binary with one that counts calls, so a test
-// can assert that validate() allocates nothing for a valid record. In its own file: GCC 12
-// misreports -Wmismatched-new-delete when the replacement is inlined next to its callers.
+// Replaces the global operator new of the test binary with one that counts calls, so tests can
+// assert that a code path allocates nothing. Kept in its own file: GCC 12 misreports
+// -Wmismatched-new-delete wherever the replacement is inlined next to its callers.
 
 #include <atomic>
 #include <cstdlib>
 #include <new>
 
-#include "tests/validate/test_schemas.h"
+#include "tests/support/allocation_counter.h"
 
 namespace {
 std::atomic<long> g_allocations{0};
+}  // namespace
 
+namespace {
 void* countedAllocation(std::size_t size) noexcept {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   return std::malloc(size == 0 ? 1 : size);
@@ -39,6 +41,6 @@ void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
-namespace zerobusd::validate::testing {
+namespace zerobusd::testing {
 long allocationCount() { return g_allocations.load(std::memory_order_relaxed); }
-}  // namespace zerobusd::validate::testing
+}  // namespace zerobusd::testing
