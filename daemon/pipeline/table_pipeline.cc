@@ -57,6 +57,10 @@ void TablePipeline::submit(const std::shared_ptr<FrameSeg>& seg, Records records
     from = to;
   }
   seg->pieces_pending = static_cast<uint32_t>(cuts.size());
+  // Take the strings out whole: batches adopt the same heap objects, no byte is copied and no
+  // string is allocated again.
+  std::vector<std::string*> owned(n);
+  records.ExtractSubrange(0, static_cast<int>(n), owned.data());
   uint32_t from = 0;
   for (auto [to, bytes] : cuts) {
     uint64_t pending_records = static_cast<uint64_t>(current_.records.size());
@@ -65,7 +69,7 @@ void TablePipeline::submit(const std::shared_ptr<FrameSeg>& seg, Records records
          static_cast<int64_t>(current_.bytes + bytes) > options_.max_bytes)) {
       sendBatch();
     }
-    appendPiece({seg, from, to}, records, from, to, bytes);
+    appendPiece({seg, from, to}, owned, from, to, bytes);
     from = to;
   }
   if (static_cast<int64_t>(current_.records.size()) >= options_.max_records ||
@@ -81,12 +85,9 @@ void TablePipeline::submit(const std::shared_ptr<FrameSeg>& seg, Records records
   }
 }
 
-void TablePipeline::appendPiece(Piece piece, Records& records, uint32_t from, uint32_t to,
-                                uint64_t bytes) {
-  // Move the record strings (pointers, not bytes) into the batch.
-  for (uint32_t i = from; i < to; ++i) {
-    current_.records.Add(std::move(*records.Mutable(static_cast<int>(i))));
-  }
+void TablePipeline::appendPiece(Piece piece, std::vector<std::string*>& owned, uint32_t from,
+                                uint32_t to, uint64_t bytes) {
+  for (uint32_t i = from; i < to; ++i) current_.records.AddAllocated(owned[i]);
   current_.bytes += bytes;
   current_.pieces.push_back(std::move(piece));
 }

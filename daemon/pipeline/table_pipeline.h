@@ -84,7 +84,8 @@ class TablePipeline {
     uint64_t bytes = 0;
   };
 
-  void appendPiece(Piece piece, Records& records, uint32_t from, uint32_t to, uint64_t bytes);
+  void appendPiece(Piece piece, std::vector<std::string*>& owned, uint32_t from, uint32_t to,
+                   uint64_t bytes);
   void sendBatch();
   void onBatchDone(uint64_t cookie, upstream::BatchOutcome outcome, Records records);
   void release(uint64_t bytes);
