@@ -1,5 +1,6 @@
 // The public facade: Client, Table and AckHandle forward to ClientCore / AckState.
 
+#include "common/frame/frame.h"
 #include "zerobusd/client.h"
 
 #include "client/src/ack_state.h"
@@ -24,27 +25,9 @@ Error firstFailure(const Outcome& outcome) {
 }  // namespace
 
 const char* errorCodeName(ErrorCode code) {
+  // The protocol's codes are named by the codec (static_asserts keep the two enums equal);
+  // only the client-side codes are named here.
   switch (code) {
-    case ErrorCode::kOk: return "OK";
-    case ErrorCode::kMalformedFrame: return "MALFORMED_FRAME";
-    case ErrorCode::kUnsupportedVersion: return "UNSUPPORTED_VERSION";
-    case ErrorCode::kUnknownFrameType: return "UNKNOWN_FRAME_TYPE";
-    case ErrorCode::kFrameTooLarge: return "FRAME_TOO_LARGE";
-    case ErrorCode::kHandshakeRequired: return "HANDSHAKE_REQUIRED";
-    case ErrorCode::kUnknownTable: return "UNKNOWN_TABLE";
-    case ErrorCode::kPermissionDenied: return "PERMISSION_DENIED";
-    case ErrorCode::kUnknownHandle: return "UNKNOWN_HANDLE";
-    case ErrorCode::kSequenceGap: return "SEQUENCE_GAP";
-    case ErrorCode::kTooManyRecords: return "TOO_MANY_RECORDS";
-    case ErrorCode::kInvalidRecord: return "INVALID_RECORD";
-    case ErrorCode::kRecordTypeMismatch: return "RECORD_TYPE_MISMATCH";
-    case ErrorCode::kRecordTooLarge: return "RECORD_TOO_LARGE";
-    case ErrorCode::kUpstreamUnavailable: return "UPSTREAM_UNAVAILABLE";
-    case ErrorCode::kUpstreamRejected: return "UPSTREAM_REJECTED";
-    case ErrorCode::kShuttingDown: return "SHUTTING_DOWN";
-    case ErrorCode::kTimeout: return "TIMEOUT";
-    case ErrorCode::kLimitExceeded: return "LIMIT_EXCEEDED";
-    case ErrorCode::kInternal: return "INTERNAL";
     case ErrorCode::kConnectionLost: return "CONNECTION_LOST";
     case ErrorCode::kNotConnected: return "NOT_CONNECTED";
     case ErrorCode::kWaitTimeout: return "WAIT_TIMEOUT";
@@ -52,8 +35,9 @@ const char* errorCodeName(ErrorCode code) {
     case ErrorCode::kInvalidArgument: return "INVALID_ARGUMENT";
     case ErrorCode::kWouldBlock: return "WOULD_BLOCK";
     case ErrorCode::kProtocolError: return "PROTOCOL_ERROR";
+    default:
+      return frame::errorName(static_cast<frame::ErrorCode>(code));
   }
-  return "UNKNOWN_ERROR_CODE";
 }
 
 std::string Error::toString() const {
