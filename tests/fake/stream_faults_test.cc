@@ -156,7 +156,11 @@ TEST_F(StreamFaultsTest, CoalescedAcksSkipOffsets) {
     ASSERT_TRUE(response.has_value());
     if (response->has_ingest_record_response()) acks.push_back(call->lastAck());
   }
-  EXPECT_EQ(acks, (std::vector<int64_t>{4, 9}));
+  // Acks only at every fifth message; while a write is in flight a later ack replaces an
+  // earlier one, so {9} alone is as valid as {4, 9} (a slow run sees the former).
+  ASSERT_FALSE(acks.empty());
+  EXPECT_EQ(acks.back(), 9);
+  for (int64_t ack : acks) EXPECT_TRUE(ack == 4 || ack == 9) << ack;
   EXPECT_TRUE(call->finish().ok());
 }
 
