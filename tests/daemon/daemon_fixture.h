@@ -22,6 +22,7 @@ namespace zerobusd::testing {
 
 using fake::testing::airQualityJson;
 using fake::testing::airQualityRecord;
+using fake::testing::airQualityRecords;
 using fake::testing::kAirQuality;
 using fake::testing::kEvents;
 

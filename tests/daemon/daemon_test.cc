@@ -12,12 +12,6 @@ namespace {
 namespace f = zerobusd::frame;
 using Json = nlohmann::json;
 
-std::vector<std::string> protoRecords(int first, int count) {
-  std::vector<std::string> out;
-  for (int i = first; i < first + count; ++i) out.push_back(airQualityRecord(i));
-  return out;
-}
-
 std::string header(uint8_t version, uint8_t type, uint32_t length) {
   std::string out = {'\x5a', '\x42', static_cast<char>(version), static_cast<char>(type)};
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((length >> (8 * i)) & 0xff));
@@ -44,7 +38,7 @@ TEST_F(DaemonEndToEndTest, ProtoRecordsBecomeDurableAndLandWithTheirValues) {
   uint32_t handle = client.open(kAirQuality, f::RecordType::kProto);
   ASSERT_NE(handle, 0u);
   for (int frame = 0; frame < 10; ++frame) {
-    ASSERT_TRUE(client.sendRecords(handle, static_cast<uint64_t>(frame * 100), protoRecords(frame * 100, 100)));
+    ASSERT_TRUE(client.sendRecords(handle, static_cast<uint64_t>(frame * 100), airQualityRecords(frame * 100, 100)));
   }
   ASSERT_TRUE(client.waitDurable(handle, 1000));
   EXPECT_EQ(counters().landed_records, 1000u);
@@ -145,7 +139,7 @@ TEST_F(DaemonEndToEndTest, MalformedFramesGetAFatalErrorAndOthersAreUnaffected) 
     EXPECT_TRUE(error->fatal);
   }
   // The well-behaved producer never noticed.
-  ASSERT_TRUE(good.sendRecords(handle, 0, protoRecords(0, 10)));
+  ASSERT_TRUE(good.sendRecords(handle, 0, airQualityRecords(0, 10)));
   EXPECT_TRUE(good.waitDurable(handle, 10));
 }
 
@@ -154,7 +148,7 @@ TEST_F(DaemonEndToEndTest, OversizedRecordsFrameAfterHandshakeIsRefused) {
   RawClient client(socketPath());
   ASSERT_TRUE(client.hello());
   uint32_t handle = client.open(kAirQuality, f::RecordType::kProto);
-  ASSERT_TRUE(client.sendRecords(handle, 0, protoRecords(0, 100)));  // ~10 KB
+  ASSERT_TRUE(client.sendRecords(handle, 0, airQualityRecords(0, 100)));  // ~10 KB
   std::string storage;
   auto error = fatalError(client, &storage);
   ASSERT_TRUE(error.has_value());
@@ -166,7 +160,7 @@ TEST_F(DaemonEndToEndTest, SequenceGapIsFatal) {
   RawClient client(socketPath());
   ASSERT_TRUE(client.hello());
   uint32_t handle = client.open(kAirQuality, f::RecordType::kProto);
-  ASSERT_TRUE(client.sendRecords(handle, 5, protoRecords(0, 1)));
+  ASSERT_TRUE(client.sendRecords(handle, 5, airQualityRecords(0, 1)));
   std::string storage;
   auto error = fatalError(client, &storage);
   ASSERT_TRUE(error.has_value());
@@ -193,7 +187,7 @@ TEST_F(DaemonEndToEndTest, ProducerVanishingMidFrameDisturbsNobodyAndItsAccepted
     RawClient leaving(socketPath());
     ASSERT_TRUE(leaving.hello(f::kAckBitAccepted));
     uint32_t handle = leaving.open(kAirQuality, f::RecordType::kProto);
-    ASSERT_TRUE(leaving.sendRecords(handle, 0, protoRecords(1000, 50)));
+    ASSERT_TRUE(leaving.sendRecords(handle, 0, airQualityRecords(1000, 50)));
     ASSERT_TRUE(leaving.readUntil([](const RawFrame& fr) { return fr.type == f::FrameType::kAck; }));
     std::string half;
     f::RecordsEncoder encoder;
@@ -202,7 +196,7 @@ TEST_F(DaemonEndToEndTest, ProducerVanishingMidFrameDisturbsNobodyAndItsAccepted
     encoder.finish(half);
     leaving.send(half.substr(0, half.size() / 2));  // and gone
   }
-  ASSERT_TRUE(good.sendRecords(good_handle, 0, protoRecords(0, 20)));
+  ASSERT_TRUE(good.sendRecords(good_handle, 0, airQualityRecords(0, 20)));
   ASSERT_TRUE(good.waitDurable(good_handle, 20));
   ASSERT_TRUE(fake::testing::waitFor([&] { return counters().landed_records == 70; }));
 }
@@ -248,7 +242,7 @@ TEST_F(DaemonEndToEndTest, StreamFailingUnderLoadLosesNothing) {
   uint32_t handle = client.open(kAirQuality, f::RecordType::kProto);
   admin("/admin/faults/acks", {{"delay_ms", 50}});
   for (int frame = 0; frame < 20; ++frame) {
-    client.sendRecords(handle, static_cast<uint64_t>(frame * 100), protoRecords(frame * 100, 100));
+    client.sendRecords(handle, static_cast<uint64_t>(frame * 100), airQualityRecords(frame * 100, 100));
     if (frame == 10) admin("/admin/faults/abort", {{"code", "UNAVAILABLE"}});
   }
   std::vector<f::Reject> rejects;
@@ -267,7 +261,7 @@ TEST_F(DaemonEndToEndTest, NonRetriableUpstreamFailureIsReportedPerRecord) {
   ASSERT_TRUE(client.hello());
   uint32_t handle = client.open(kAirQuality, f::RecordType::kProto);
   admin("/admin/faults/acks", {{"mode", "stop"}});
-  client.sendRecords(handle, 0, protoRecords(0, 30));
+  client.sendRecords(handle, 0, airQualityRecords(0, 30));
   ASSERT_TRUE(fake::testing::waitFor([&] { return counters().received_records == 30; }));
   admin("/admin/faults/abort", {{"code", "INVALID_ARGUMENT"}, {"message", "schema changed"}});
   std::vector<f::Reject> rejects;
@@ -289,7 +283,7 @@ TEST_F(DaemonEndToEndTest, FullTableQueuePausesTheProducerInsteadOfDropping) {
   ASSERT_TRUE(client.hello(f::kAckBitsAll));
   uint32_t handle = client.open(kAirQuality, f::RecordType::kProto);
   for (int frame = 0; frame < 10; ++frame) {
-    ASSERT_TRUE(client.sendRecords(handle, static_cast<uint64_t>(frame * 100), protoRecords(frame * 100, 100)));
+    ASSERT_TRUE(client.sendRecords(handle, static_cast<uint64_t>(frame * 100), airQualityRecords(frame * 100, 100)));
   }
   // 10 KB frames against a 20 KB bound: the daemon takes a few and stops reading.
   ASSERT_TRUE(fake::testing::waitFor([&] { return counters().received_records >= 200; }));
@@ -307,7 +301,7 @@ TEST_F(DaemonEndToEndTest, FlushAnswersWhenEverythingSentIsDurable) {
   RawClient client(socketPath());
   ASSERT_TRUE(client.hello(f::kAckBitAccepted));
   uint32_t handle = client.open(kAirQuality, f::RecordType::kProto);
-  client.sendRecords(handle, 0, protoRecords(0, 10));
+  client.sendRecords(handle, 0, airQualityRecords(0, 10));
   std::string out;
   f::encodeFlush(out, 77, f::kAllHandles);
   client.send(out);
@@ -327,13 +321,13 @@ TEST_F(DaemonEndToEndTest, ClosedHandleStillGetsTheOutcomesOfWhatWasSent) {
   RawClient client(socketPath());
   ASSERT_TRUE(client.hello());
   uint32_t handle = client.open(kAirQuality, f::RecordType::kProto);
-  client.sendRecords(handle, 0, protoRecords(0, 10));
+  client.sendRecords(handle, 0, airQualityRecords(0, 10));
   std::string out;
   f::encodeCloseHandle(out, handle);
   client.send(out);
   ASSERT_TRUE(client.waitDurable(handle, 10));
   // New records on it are refused without closing the connection.
-  client.sendRecords(handle, 10, protoRecords(10, 1));
+  client.sendRecords(handle, 10, airQualityRecords(10, 1));
   auto error = client.readUntil([](const RawFrame& fr) { return fr.type == f::FrameType::kError; });
   ASSERT_TRUE(error.has_value());
   f::ErrorFrame parsed;
@@ -369,7 +363,7 @@ TEST_F(DaemonEndToEndTest, ShutdownWithRecordsInFlightDrainsThemAndSaysGoodbye) 
   RawClient client(socketPath());
   ASSERT_TRUE(client.hello());
   uint32_t handle = client.open(kAirQuality, f::RecordType::kProto);
-  client.sendRecords(handle, 0, protoRecords(0, 100));
+  client.sendRecords(handle, 0, airQualityRecords(0, 100));
   ASSERT_TRUE(fake::testing::waitFor([&] { return counters().received_records == 100; }));
   EXPECT_TRUE(shutdownDaemon());
   EXPECT_EQ(counters().landed_records, 100u);
@@ -395,7 +389,7 @@ TEST_F(DaemonEndToEndTest, ShutdownPastTheDeadlineReportsRecordsLeftBehind) {
   RawClient client(socketPath());
   ASSERT_TRUE(client.hello());
   uint32_t handle = client.open(kAirQuality, f::RecordType::kProto);
-  client.sendRecords(handle, 0, protoRecords(0, 10));
+  client.sendRecords(handle, 0, airQualityRecords(0, 10));
   ASSERT_TRUE(fake::testing::waitFor([&] { return counters().received_records == 10; }));
   EXPECT_FALSE(shutdownDaemon());
 }
@@ -405,7 +399,7 @@ TEST_F(DaemonEndToEndTest, MetricsEndpointServesThePrometheusFormat) {
   RawClient client(socketPath());
   ASSERT_TRUE(client.hello());
   uint32_t handle = client.open(kAirQuality, f::RecordType::kProto);
-  client.sendRecords(handle, 0, protoRecords(0, 5));
+  client.sendRecords(handle, 0, airQualityRecords(0, 5));
   ASSERT_TRUE(client.waitDurable(handle, 5));
   int port = 0;
   loop_->runSync([&] { port = server_->metricsPort(); });

@@ -83,6 +83,12 @@ std::string airQualityRecord(int i, size_t size) {
   return out;
 }
 
+std::vector<std::string> airQualityRecords(int first, int count) {
+  std::vector<std::string> out;
+  for (int i = first; i < first + count; ++i) out.push_back(airQualityRecord(i));
+  return out;
+}
+
 std::string airQualityJson(int i) {
   return nlohmann::json{{"device_name", "sensor-" + std::to_string(i)},
                         {"temp", 20 + i % 15},

@@ -41,6 +41,7 @@ class TempDir {
 FakeConfig testConfig(const std::string& output_dir);
 google::protobuf::DescriptorProto airQualityDescriptor();
 std::string airQualityRecord(int i, size_t size = 100);  // AirQuality, padded to `size` bytes
+std::vector<std::string> airQualityRecords(int first, int count);  // records first..first+count-1
 std::string airQualityJson(int i);
 
 // Waits (bounded) until `condition` holds, polling; for state only observable from outside.

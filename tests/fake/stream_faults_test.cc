@@ -11,12 +11,6 @@ namespace {
 using grpc::StatusCode;
 using Json = nlohmann::json;
 
-std::vector<std::string> records(int first, int count) {
-  std::vector<std::string> out;
-  for (int i = first; i < first + count; ++i) out.push_back(airQualityRecord(i));
-  return out;
-}
-
 class StreamFaultsTest : public FakeTest {
  protected:
   // Opens a PROTO stream on air_quality and returns it created.
@@ -99,7 +93,7 @@ TEST_F(StreamFaultsTest, BadFaultRequestsAreRefusedWith400) {
 TEST_F(StreamFaultsTest, AbortEndsOpenStreamsWithTheStatus) {
   auto a = openStream();
   auto b = openStream();
-  a->sendBatch(0, records(0, 5));
+  a->sendBatch(0, airQualityRecords(0, 5));
   ASSERT_TRUE(a->readAck(0));
   Json r = admin("/admin/faults/abort", {{"code", "INTERNAL"}, {"message", "boom"}});
   EXPECT_EQ(r["streams"], 2);
@@ -114,8 +108,8 @@ TEST_F(StreamFaultsTest, AbortEndsOpenStreamsWithTheStatus) {
 TEST_F(StreamFaultsTest, StoppedAcksHoldRecordsUnlandedUntilResumed) {
   admin("/admin/faults/acks", {{"mode", "stop"}});
   auto call = openStream();
-  call->sendBatch(0, records(0, 3));
-  call->sendBatch(1, records(3, 3));
+  call->sendBatch(0, airQualityRecords(0, 3));
+  call->sendBatch(1, airQualityRecords(3, 3));
   ASSERT_TRUE(waitFor([&] { return counters().received_records == 6; }));
   EXPECT_EQ(counters().landed_records, 0u);
   EXPECT_EQ(call->lastAck(), -1);
@@ -207,14 +201,14 @@ TEST_F(StreamFaultsTest, StreamLifetimeEndsWithCloseSignalThenStreamTimeout) {
 TEST_F(StreamFaultsTest, DropAfterCommitLandsThenFailsSoAReplayDuplicates) {
   admin("/admin/faults/drop-after-commit", {{"count", 1}});
   auto call = openStream();
-  call->sendBatch(0, records(0, 10));
+  call->sendBatch(0, airQualityRecords(0, 10));
   grpc::Status status = call->finishWithoutHalfClose();
   EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE);
   EXPECT_EQ(call->lastAck(), -1);  // the ack was lost
   EXPECT_EQ(counters().landed_records, 10u);
   // The client replays the unacked batch on a new stream, from offset 0.
   auto replay = openStream();
-  replay->sendBatch(0, records(0, 10));
+  replay->sendBatch(0, airQualityRecords(0, 10));
   ASSERT_TRUE(replay->readAck(0));
   EXPECT_TRUE(replay->finish().ok());
   EXPECT_EQ(counters().landed_records, 20u);
@@ -257,8 +251,8 @@ TEST_F(StreamFaultsTest, QuotaInRejectModeEndsTheStreamResourceExhausted) {
     c.tables[0].quota.reject = true;
   });
   auto call = openStream();
-  call->sendBatch(0, records(0, 50));   // within the one-second burst
-  call->sendBatch(1, records(0, 500));  // 5 s worth
+  call->sendBatch(0, airQualityRecords(0, 50));   // within the one-second burst
+  call->sendBatch(1, airQualityRecords(0, 500));  // 5 s worth
   grpc::Status status = call->finishWithoutHalfClose();
   EXPECT_EQ(status.error_code(), StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(counters().landed_records, 50u);
@@ -268,7 +262,7 @@ TEST_F(StreamFaultsTest, QuotaInDelayModeSlowsAcksDown) {
   restartWith([](FakeConfig& c) { c.tables[0].quota.bytes_per_s = 100 * 1000; });
   auto call = openStream();
   auto start = std::chrono::steady_clock::now();
-  call->sendBatch(0, records(0, 1500));  // 150 KB at 100 KB/s: 0.5 s past the free second
+  call->sendBatch(0, airQualityRecords(0, 1500));  // 150 KB at 100 KB/s: 0.5 s past the free second
   ASSERT_TRUE(call->readAck(0));
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(400));
   EXPECT_TRUE(call->finish().ok());
@@ -290,7 +284,7 @@ TEST_F(StreamFaultsTest, ResetClearsFaultsAndCounters) {
 
 TEST_F(StreamFaultsTest, CountersReportPerTableTotals) {
   auto call = openStream();
-  call->sendBatch(0, records(0, 7));
+  call->sendBatch(0, airQualityRecords(0, 7));
   ASSERT_TRUE(call->readAck(0));
   EXPECT_TRUE(call->finish().ok());
   // The server counts a call's end once its last callback ran, just after the client saw it.

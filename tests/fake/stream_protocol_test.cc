@@ -15,12 +15,6 @@ namespace {
 
 using grpc::StatusCode;
 
-std::vector<std::string> records(int first, int count) {
-  std::vector<std::string> out;
-  for (int i = first; i < first + count; ++i) out.push_back(airQualityRecord(i));
-  return out;
-}
-
 class StreamProtocolTest : public FakeTest {};
 
 TEST_F(StreamProtocolTest, SendsResponseHeadersBeforeTheFirstMessage) {
@@ -55,9 +49,9 @@ TEST_F(StreamProtocolTest, AcksCumulativelyAndLandsEveryRowWithItsValues) {
   Call call(stub(), kAirQuality);
   call.createProto();
   std::string id = call.readCreated();
-  ASSERT_TRUE(call.sendBatch(0, records(0, 10)));
+  ASSERT_TRUE(call.sendBatch(0, airQualityRecords(0, 10)));
   ASSERT_TRUE(call.sendRecord(1, airQualityRecord(10)));
-  ASSERT_TRUE(call.sendBatch(2, records(11, 5)));
+  ASSERT_TRUE(call.sendBatch(2, airQualityRecords(11, 5)));
   ASSERT_TRUE(call.readAck(2));
   EXPECT_EQ(call.lastAck(), 2);
   EXPECT_TRUE(call.finish().ok());
@@ -117,7 +111,7 @@ TEST_F(StreamProtocolTest, HalfCloseAcksEverythingThenEndsOk) {
   Call call(stub(), kAirQuality);
   call.createProto();
   call.readCreated();
-  for (int64_t offset = 0; offset < 5; ++offset) call.sendBatch(offset, records(0, 3));
+  for (int64_t offset = 0; offset < 5; ++offset) call.sendBatch(offset, airQualityRecords(0, 3));
   grpc::Status status = call.finish();
   EXPECT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(call.lastAck(), 4);
@@ -128,8 +122,8 @@ TEST_F(StreamProtocolTest, OffsetGapFailsTheStreamAfterAckingWhatCameBefore) {
   Call call(stub(), kAirQuality);
   call.createProto();
   call.readCreated();
-  call.sendBatch(0, records(0, 2));
-  call.sendBatch(2, records(2, 2));  // 1 expected
+  call.sendBatch(0, airQualityRecords(0, 2));
+  call.sendBatch(2, airQualityRecords(2, 2));  // 1 expected
   grpc::Status status = call.finishWithoutHalfClose();
   EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("expected 1"), std::string::npos) << status.error_message();
@@ -161,8 +155,8 @@ TEST_F(StreamProtocolTest, UndecodableRecordFailsTheStreamAndNothingOfItsMessage
   Call call(stub(), kAirQuality);
   call.createProto();
   call.readCreated();
-  call.sendBatch(0, records(0, 3));
-  auto bad = records(3, 3);
+  call.sendBatch(0, airQualityRecords(0, 3));
+  auto bad = airQualityRecords(3, 3);
   bad[1] = std::string("\x0a\x50garbage", 9);  // length runs past the end
   call.sendBatch(1, bad);
   grpc::Status status = call.finishWithoutHalfClose();
@@ -366,7 +360,7 @@ TEST_F(StreamProtocolTest, MessageOverTheSizeLimitIsRefused) {
   Call call(stub(), kAirQuality);
   call.createProto();
   call.readCreated();
-  call.sendBatch(0, records(0, 1000));  // ~100 KB
+  call.sendBatch(0, airQualityRecords(0, 1000));  // ~100 KB
   EXPECT_EQ(call.finishWithoutHalfClose().error_code(), StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(counters().landed_records, 0u);
 }
@@ -378,7 +372,7 @@ TEST_F(StreamProtocolTest, ClientCancelLandsNothingUnacked) {
   Call call(stub(), kAirQuality);
   call.createProto();
   call.readCreated();
-  call.sendBatch(0, records(0, 4));
+  call.sendBatch(0, airQualityRecords(0, 4));
   ASSERT_TRUE(waitFor([&] { return counters().received_records == 4; }));
   call.cancel();
   call.finishWithoutHalfClose();
@@ -399,7 +393,7 @@ TEST_F(StreamProtocolTest, ManyConcurrentStreamsLandExactlyWhatWasSent) {
       call.createProto();
       if (call.readCreated().empty()) ++failures;
       for (int b = 0; b < kBatches; ++b) {
-        call.sendBatch(b, records((s * kBatches + b) * kPerBatch, kPerBatch));
+        call.sendBatch(b, airQualityRecords((s * kBatches + b) * kPerBatch, kPerBatch));
       }
       if (!call.finish().ok() || call.lastAck() != kBatches - 1) ++failures;
     });
