@@ -574,6 +574,9 @@ const std::vector<Key<LimitsConfig>>& limitsKeys() {
     k.push_back(detail::integerKey<S>("idle_timeout_ms", &S::idle_timeout_ms, 0, kMax,
                                       "Close connections silent this long with nothing pending "
                                       "(0: never)"));
+    k.push_back(detail::integerKey<S>("frame_timeout_ms", &S::frame_timeout_ms, 1, kDay,
+                                      "Once a frame has begun, the rest of it must arrive within "
+                                      "this (time the daemon itself is not reading excluded)"));
     return k;
   }();
   return keys;

@@ -44,6 +44,8 @@ struct ServiceConfig {
   int64_t keepalive_timeout_ms = 10000;
   std::string user_agent_suffix;                     // appended to "zerobusd/<version>"
   std::map<std::string, std::string> extra_headers;  // gRPC metadata on every call
+
+  bool operator==(const ServiceConfig&) const = default;
 };
 
 enum class AuthMode { OAuth, StaticToken };
@@ -66,12 +68,16 @@ struct AuthConfig {
   int64_t connect_timeout_ms = 10000;
   int64_t request_timeout_ms = 30000;
   int64_t fetch_attempts = 3;  // per token request, first attempt included
+
+  bool operator==(const AuthConfig&) const = default;
 };
 
 struct SocketConfig {
   std::string path = "/run/zerobusd/zerobusd.sock";
   uint32_t mode = 0660;
   std::optional<gid_t> group;  // resolved at load; nullopt: the daemon's group
+
+  bool operator==(const SocketConfig&) const = default;
 };
 
 struct LimitsConfig {
@@ -84,11 +90,16 @@ struct LimitsConfig {
   int64_t connection_window_bytes = 64LL * 1024 * 1024;
   int64_t handshake_timeout_ms = 5000;
   int64_t idle_timeout_ms = 0;  // 0: none
+  int64_t frame_timeout_ms = 10000;  // a started frame must be complete within this
+
+  bool operator==(const LimitsConfig&) const = default;
 };
 
 struct MetricsConfig {
   bool enabled = true;
   std::string listen = "127.0.0.1:9464";
+
+  bool operator==(const MetricsConfig&) const = default;
 };
 
 enum class LogFormat { Text, Json };
@@ -96,21 +107,29 @@ enum class LogFormat { Text, Json };
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
   LogFormat format = LogFormat::Text;
+
+  bool operator==(const LogConfig&) const = default;
 };
 
 struct ShutdownConfig {
   int64_t drain_timeout_ms = 30000;
+
+  bool operator==(const ShutdownConfig&) const = default;
 };
 
 struct PoolConfig {
   int64_t min_streams = 1;
   int64_t max_streams = 4;
+
+  bool operator==(const PoolConfig&) const = default;
 };
 
 struct BatchConfig {
   int64_t max_records = 10000;
   int64_t max_bytes = 4LL * 1024 * 1024;
   int64_t linger_ms = 5;
+
+  bool operator==(const BatchConfig&) const = default;
 };
 
 struct TableConfig {

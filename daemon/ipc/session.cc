@@ -27,6 +27,7 @@ Session::Session(SessionDeps deps, std::shared_ptr<Connection> connection, uint6
 Session::~Session() {
   *alive_ = false;
   if (handshake_timer_) deps_.loop.cancelTimer(*handshake_timer_);
+  if (watchdog_timer_) deps_.loop.cancelTimer(*watchdog_timer_);
   for (auto& flush : flushes_) deps_.loop.cancelTimer(flush.timer);
 }
 
@@ -52,6 +53,44 @@ void Session::start() {
     self->handshake_timer_.reset();
     if (!self->hello_) self->fatal(code(f::ErrorCode::kHandshakeRequired), "handshake timed out", "handshake_timeout");
   });
+  last_frame_at_ = deps_.loop.now();
+  armWatchdog();
+}
+
+void Session::armWatchdog() {
+  // Checked a few times per period: a peer is dropped at most a quarter period late.
+  int64_t period = deps_.limits.frame_timeout_ms;
+  if (deps_.limits.idle_timeout_ms > 0) period = std::min(period, deps_.limits.idle_timeout_ms);
+  auto tick = std::chrono::milliseconds(std::max<int64_t>(period / 4, 10));
+  std::weak_ptr<Session> weak = weak_from_this();
+  watchdog_timer_ = deps_.loop.addTimer(tick, [weak] {
+    auto self = weak.lock();
+    if (!self) return;
+    self->watchdog_timer_.reset();
+    self->checkTimeouts();
+  });
+}
+
+void Session::checkTimeouts() {
+  // Ending anyway (the producer said goodbye or the daemon stops): nothing more is read.
+  if (connection_->closed() || goodbye_ || shutting_down_) return;
+  auto now = deps_.loop.now();
+  auto ms = [](EventLoop::Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  // A frame trickling in (one byte a second) holds a buffer and a slot: drop the peer. Time
+  // the daemon spends not reading (back-pressure) does not count: partial_since_ is unset.
+  if (!paused_ && partial_since_ && ms(now - *partial_since_) >= deps_.limits.frame_timeout_ms) {
+    fatal(code(f::ErrorCode::kTimeout),
+          fmt::format("a frame was begun {} ms ago and is still incomplete ({} bytes received)",
+                      ms(now - *partial_since_), in_.size()),
+          "frame_timeout");
+    return;
+  }
+  if (deps_.limits.idle_timeout_ms > 0 && hello_ && window_records_ == 0 && flushes_.empty() && in_.empty() &&
+      ms(now - last_frame_at_) >= deps_.limits.idle_timeout_ms) {
+    fatal(code(f::ErrorCode::kTimeout), fmt::format("idle for {} ms", ms(now - last_frame_at_)), "idle_timeout");
+    return;
+  }
+  armWatchdog();
 }
 
 void Session::close(const std::string& reason) { connection_->close(reason, true); }
@@ -88,6 +127,8 @@ void Session::process() {
     std::string_view payload(in_.data() + offset + f::kHeaderSize, header.header.payload_size);
     auto type = static_cast<uint8_t>(header.header.type);
     if (deps_.metrics) deps_.metrics->frame(type);
+    last_frame_at_ = deps_.loop.now();
+    partial_since_.reset();
     if (!handleFrame(type, payload)) {
       if (paused_) break;  // the frame stays in in_ and is handled on resume
       offset += total;
@@ -96,6 +137,11 @@ void Session::process() {
     offset += total;
   }
   in_.erase(0, offset);
+  if (in_.empty() || paused_) {
+    partial_since_.reset();
+  } else if (!partial_since_) {
+    partial_since_ = deps_.loop.now();
+  }
   if (hello_ && !dirty_.empty()) flushAcks();
 }
 
@@ -152,7 +198,9 @@ bool Session::handleFrame(uint8_t type, std::string_view payload) {
       }
       goodbye_ = true;
       connection_->pauseReading();
-      for (auto& [id, handle] : handles_) handle.table->pipeline->flushNow();
+      for (auto& [id, handle] : handles_) {
+        if (handle.table != nullptr) handle.table->pipeline->flushNow();
+      }
       checkGoodbye();
       return false;
     }
@@ -221,7 +269,9 @@ bool Session::onOpen(std::string_view payload) {
     f::encodeOpenResult(scratch_, open.request_id, result, handle, message);
     connection_->write(scratch_);
     if (result != f::ErrorCode::kOk) {
-      spdlog::debug("session {}: OPEN {} refused: {}", id_, open.table, message);
+      spdlog::debug("session {} (pid {} uid {} gid {}): OPEN {} refused: {}", id_, peer().pid, peer().uid, peer().gid,
+                    open.table, message);
+      if (deps_.metrics) deps_.metrics->openRefused(f::errorName(result));
     }
     return true;
   };
@@ -246,8 +296,22 @@ bool Session::onOpen(std::string_view payload) {
   Handle handle;
   handle.tracker = std::make_shared<pipeline::HandleTracker>(id, weak_from_this());
   handle.table = table;
+  handle.table_name = table_name;
   handles_.emplace(id, std::move(handle));
   return answer(f::ErrorCode::kOk, id, "");
+}
+
+void Session::rebind(const TableBinding* from, const TableBinding* to, const std::string& why) {
+  for (auto& [id, handle] : handles_) {
+    if (handle.table != from) continue;
+    if (to != nullptr && to->record_type == from->record_type) {
+      handle.table = to;
+      continue;
+    }
+    handle.table = nullptr;
+    handle.gone = why;
+    spdlog::info("session {}: handle {} of table '{}' closed for new records: {}", id_, id, handle.table_name, why);
+  }
 }
 
 bool Session::onRecords(std::string_view payload) {
@@ -284,17 +348,19 @@ bool Session::onRecords(std::string_view payload) {
     pauseFor("window");
     return false;
   }
-  pipeline::TablePipeline& pipeline = *handle.table->pipeline;
-  if (!pipeline.hasRoom()) {
+  // A handle whose table a reload removed has no pipeline: its records are all rejected.
+  const TableBinding* table = handle.table;
+  pipeline::TablePipeline* pipeline = table != nullptr ? table->pipeline : nullptr;
+  if (pipeline != nullptr && !pipeline->hasRoom()) {
     pauseFor("table queue full");
     std::weak_ptr<Session> weak = weak_from_this();
-    pipeline.waitForRoom([weak] {
+    pipeline->waitForRoom([weak] {
       if (auto self = weak.lock()) self->resume();
     });
     return false;
   }
 
-  const std::string& table_name = handle.table->name;
+  const std::string& table_name = handle.table_name;
   pipeline::Records records;
   records.Reserve(static_cast<int>(view.count));
   std::vector<uint32_t> rejected;
@@ -329,10 +395,12 @@ bool Session::onRecords(std::string_view payload) {
   };
   for (std::string_view record : view) {
     received_bytes += record.size();
-    if (record.size() > deps_.limits.max_record_bytes) {
+    if (table == nullptr) {
+      reject(f::ErrorCode::kUnknownTable, "table_removed", handle.gone);
+    } else if (record.size() > deps_.limits.max_record_bytes) {
       reject(f::ErrorCode::kRecordTooLarge, "too_large",
              fmt::format("record of {} bytes, at most {}", record.size(), deps_.limits.max_record_bytes));
-    } else if (handle.table->check != nullptr && !handle.table->check->check(record, &reason)) {
+    } else if (table->check != nullptr && !table->check->check(record, &reason)) {
       reject(f::ErrorCode::kInvalidRecord, "invalid", reason);
     } else {
       records.Add()->assign(record.data(), record.size());
@@ -350,7 +418,7 @@ bool Session::onRecords(std::string_view payload) {
   if (any) {
     window_records_ += static_cast<uint64_t>(records.size());
     window_bytes_ += bytes;
-    pipeline.submit(seg, std::move(records));
+    pipeline->submit(seg, std::move(records));
   }
   if (ack_levels_ & kAckAccepted) dirty_.insert(view.handle);
   return true;
@@ -366,7 +434,7 @@ bool Session::onFlush(std::string_view payload) {
   FlushWait wait{flush.request_id, {}, 0};
   for (auto& [id, handle] : handles_) {
     if (flush.handle != kAllHandles && flush.handle != id) continue;
-    handle.table->pipeline->flushNow();  // no linger for a producer that waits
+    if (handle.table != nullptr) handle.table->pipeline->flushNow();  // no linger for a producer that waits
     if (handle.tracker->durableNext() < handle.tracker->nextSeq()) wait.targets[id] = handle.tracker->nextSeq();
   }
   if (flush.handle != kAllHandles && !handles_.contains(flush.handle)) {

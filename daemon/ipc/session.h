@@ -40,7 +40,8 @@ struct SessionLimits {
   uint64_t window_bytes = 64 * 1024 * 1024;
   uint32_t max_handles = 64;
   int64_t handshake_timeout_ms = 5000;
-  int64_t idle_timeout_ms = 0;
+  int64_t idle_timeout_ms = 0;     // no frame and nothing pending this long: closed (0: never)
+  int64_t frame_timeout_ms = 10000;  // a started frame must be complete within this
   int64_t flush_timeout_ms = 300000;
 };
 
@@ -62,6 +63,8 @@ class SessionMetrics {
   virtual void recordsAccepted(const std::string& table, uint64_t records, uint64_t bytes) = 0;
   virtual void recordsRejected(const std::string& table, const char* reason, uint64_t records) = 0;
   virtual void protocolError(const char* reason) = 0;
+  // An OPEN was refused; `reason` is the error's name (PERMISSION_DENIED, UNKNOWN_TABLE, ...).
+  virtual void openRefused(const char* reason) = 0;
   virtual void outcomeDropped(uint64_t records) = 0;
 };
 
@@ -86,6 +89,11 @@ class Session final : public pipeline::OutcomeListener,
   // what was accepted still arrive until the connection ends.
   void announceShutdown(const std::string& message);
   void close(const std::string& reason);
+  // Configuration reload: handles bound to `from` go on with `to` (the same table rebuilt with
+  // new settings; records already handed to `from` finish there). With `to` null, or taking
+  // another record type, the table is gone for these handles: their outcomes still arrive, and
+  // records sent after this are rejected with UNKNOWN_TABLE and `why`.
+  void rebind(const TableBinding* from, const TableBinding* to, const std::string& why);
   uint64_t id() const { return id_; }
   bool hasPending() const { return window_records_ > 0; }
   const PeerCredentials& peer() const { return connection_->peer(); }
@@ -98,7 +106,9 @@ class Session final : public pipeline::OutcomeListener,
  private:
   struct Handle {
     std::shared_ptr<pipeline::HandleTracker> tracker;
-    const TableBinding* table = nullptr;
+    const TableBinding* table = nullptr;  // null: removed by a reload (see `gone`)
+    std::string table_name;
+    std::string gone;  // why new records are refused once the table is gone
     uint64_t accepted_sent = 0;
     uint64_t durable_sent = 0;
     bool closed = false;  // CLOSE_HANDLE: no new records; outcomes still delivered, then erased
@@ -125,6 +135,9 @@ class Session final : public pipeline::OutcomeListener,
   void checkGoodbye();
   void eraseDrainedClosedHandles();
   void pauseFor(const char* why);
+  // Slow and silent peers: checks frame_timeout_ms and idle_timeout_ms on a timer.
+  void armWatchdog();
+  void checkTimeouts();
   void resume();
 
   SessionDeps deps_;
@@ -146,6 +159,10 @@ class Session final : public pipeline::OutcomeListener,
   uint64_t window_bytes_limit_ = 0;
   std::vector<FlushWait> flushes_;
   std::optional<EventLoop::TimerId> handshake_timer_;
+  std::optional<EventLoop::TimerId> watchdog_timer_;
+  EventLoop::Clock::time_point last_frame_at_{};
+  // When the incomplete frame at the front of in_ began (or reading resumed); unset: none.
+  std::optional<EventLoop::Clock::time_point> partial_since_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::string scratch_;  // encoder output
 };

@@ -60,11 +60,23 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<metrics::Registry> registry, const 
   frames_ = &BuildCounter().Name("zerobusd_frames_total").Help("Frames received from producers, by type").Register(r);
   protocol_errors_ = &BuildCounter().Name("zerobusd_protocol_errors_total")
                           .Help("Connections ended for a protocol error, by reason").Register(r);
+  opens_refused_ = &BuildCounter().Name("zerobusd_opens_refused_total")
+                        .Help("Table OPENs refused, by error (PERMISSION_DENIED for peers outside a "
+                              "table's allow list, UNKNOWN_TABLE, RECORD_TYPE_MISMATCH, LIMIT_EXCEEDED, ...)")
+                        .Register(r);
   connections_total_ = &BuildCounter().Name("zerobusd_connections_total")
                             .Help("Producer connections, by result (accepted or why refused)").Register(r);
   connections_open_ = &BuildGauge().Name("zerobusd_connections").Help("Open producer connections").Register(r).Add({});
   outcomes_dropped_ = &BuildCounter().Name("zerobusd_outcomes_undeliverable_total")
                            .Help("Record outcomes whose producer had disconnected").Register(r).Add({});
+  reloads_ = &BuildCounter().Name("zerobusd_config_reloads_total")
+                 .Help("Configuration reloads (SIGHUP), by result: applied or refused").Register(r);
+  reloads_->Add({{"result", "applied"}});
+  reloads_->Add({{"result", "refused"}});
+  last_reload_ok_ = &BuildGauge().Name("zerobusd_config_last_reload_successful")
+                         .Help("1 if the last reload was applied (or none happened), 0 if it was refused")
+                         .Register(r).Add({});
+  last_reload_ok_->Set(1);
   metrics::registerInfoGauge(r, "zerobusd_build_info", "zerobusd build", {{"version", version}});
   token_fetches_->Add({{"result", "ok"}});
   token_fetches_->Add({{"result", "failed_retriable"}});
@@ -148,6 +160,13 @@ void DaemonMetrics::connections(int64_t open) { connections_open_->Set(static_ca
 void DaemonMetrics::connectionAccepted() { connections_total_->Add({{"result", "accepted"}}).Increment(); }
 void DaemonMetrics::connectionRefused(const char* reason) {
   connections_total_->Add({{"result", reason}}).Increment();
+}
+
+void DaemonMetrics::openRefused(const char* reason) { opens_refused_->Add({{"error", reason}}).Increment(); }
+
+void DaemonMetrics::reload(bool ok) {
+  reloads_->Add({{"result", ok ? "applied" : "refused"}}).Increment();
+  last_reload_ok_->Set(ok ? 1 : 0);
 }
 
 void DaemonMetrics::frame(uint8_t type) {

@@ -66,6 +66,7 @@ class DaemonMetrics final : public ipc::SessionMetrics {
   void connections(int64_t open);
   void connectionAccepted();
   void connectionRefused(const char* reason);
+  void reload(bool ok);
 
   // ipc::SessionMetrics
   void frame(uint8_t type) override;
@@ -73,6 +74,7 @@ class DaemonMetrics final : public ipc::SessionMetrics {
   void recordsAccepted(const std::string& table, uint64_t records, uint64_t bytes) override;
   void recordsRejected(const std::string& table, const char* reason, uint64_t records) override;
   void protocolError(const char* reason) override;
+  void openRefused(const char* reason) override;
   void outcomeDropped(uint64_t records) override;
 
  private:
@@ -94,9 +96,12 @@ class DaemonMetrics final : public ipc::SessionMetrics {
   metrics::Family<metrics::Counter>* token_fetches_;
   metrics::Family<metrics::Counter>* frames_;
   metrics::Family<metrics::Counter>* protocol_errors_;
+  metrics::Family<metrics::Counter>* opens_refused_;
   metrics::Family<metrics::Counter>* connections_total_;
   metrics::Gauge* connections_open_;
   metrics::Counter* outcomes_dropped_;
+  metrics::Family<metrics::Counter>* reloads_;
+  metrics::Gauge* last_reload_ok_;
   std::map<std::string, std::unique_ptr<Table>> tables_;
   std::map<int, metrics::Counter*> frame_counters_;
   TokenMetrics tokens_published_;

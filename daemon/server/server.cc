@@ -1,11 +1,19 @@
 #include "daemon/server/server.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "common/frame/frame.h"
 #include "common/frame/messages.h"
 #include "daemon/config/transport_options.h"
+#include "daemon/server/config_diff.h"
 #include "daemon/upstream/channel.h"
 #include "daemon/upstream/stream_pool.h"
 
@@ -34,6 +42,7 @@ ipc::SessionLimits sessionLimits(const config::Config& c) {
   l.max_handles = static_cast<uint32_t>(c.limits.max_handles_per_connection);
   l.handshake_timeout_ms = c.limits.handshake_timeout_ms;
   l.idle_timeout_ms = c.limits.idle_timeout_ms;
+  l.frame_timeout_ms = c.limits.frame_timeout_ms;
   int64_t flush = 0;
   for (const auto& t : c.tables) flush = std::max(flush, t.stream.flush_timeout_ms);
   l.flush_timeout_ms = flush > 0 ? flush : l.flush_timeout_ms;
@@ -50,8 +59,10 @@ Server::~Server() {
   if (publish_timer_) loop_.cancelTimer(*publish_timer_);
   if (drain_timer_) loop_.cancelTimer(*drain_timer_);
   if (exporter_) exporter_->stop();
+  life_.reset();
   sessions_.clear();
   tables_.clear();  // streams and token sources, before the fetcher
+  retired_.clear();
   fetcher_.reset();
 }
 
@@ -97,68 +108,78 @@ absl::Status Server::buildTables() {
                                        [](const char* name) { return std::getenv(name); });
   if (!channel.ok()) return channel.status();
   channel_ = *channel;
-  if (config_->auth.mode == config::AuthMode::OAuth) fetcher_ = std::make_unique<CurlFetcher>();
-
   for (const auto& table_config : config_->tables) {
-    auto table = std::make_unique<Table>();
-    table->config = &table_config;
-    const std::string& name = table_config.name;
-    if (table_config.validate) {
-      table->validator = table_config.record_type == upstream::RecordType::Proto
-                             ? validate::makeProtoValidator(*table_config.descriptor)
-                             : validate::makeJsonValidator();
-      table->check = std::make_unique<ValidatorCheck>(*table->validator);
-    }
-    if (config_->auth.mode == config::AuthMode::OAuth) {
-      OAuthTokenConfig token;
-      token.workspace_url = config_->service.workspace_url;
-      token.zerobus_endpoint = config_->service.endpoint;
-      token.table = name;
-      token.client_id = config_->auth.client_id;
-      token.client_secret = config_->auth.client_secret.reveal();
-      OAuthTokenOptions options;
-      options.ca_file = config_->auth.ca_bundle_file;
-      options.connect_timeout = std::chrono::milliseconds(config_->auth.connect_timeout_ms);
-      options.request_timeout = std::chrono::milliseconds(config_->auth.request_timeout_ms);
-      options.retry.max_attempts = static_cast<int>(config_->auth.fetch_attempts);
-      if (auto status = validateOAuthTokenConfig(token); !status.ok()) return status;
-      table->tokens = OAuthTokenSource::create(loop_, *fetcher_, token, token_metrics_, options);
-    } else {
-      table->tokens = std::make_shared<StaticTokenSource>(config_->auth.token.reveal());
-    }
-    table->metrics = &metrics_->table(name);
-
-    pipeline::BatchingOptions batching;
-    batching.max_records = table_config.batch.max_records;
-    batching.max_bytes = table_config.batch.max_bytes;
-    batching.linger_ms = table_config.batch.linger_ms;
-    batching.max_queue_bytes = table_config.max_queue_bytes;
-    upstream::PoolOptions pool;
-    pool.min_streams = static_cast<int>(table_config.pool.min_streams);
-    pool.max_streams = static_cast<int>(table_config.pool.max_streams);
-
-    auto* t = table.get();
-    auto stream_factory = [this, t](upstream::StreamCallbacks callbacks) {
-      return upstream::ZerobusStream::create(loop_, channel_, t->tokens, t->config->target(), t->config->stream,
-                                             std::move(callbacks), &t->metrics->upstream);
-    };
-    auto pool_factory = [this, t, pool, stream_factory](upstream::PoolCallbacks callbacks) {
-      return std::make_unique<upstream::StreamPool>(loop_, pool, stream_factory, std::move(callbacks),
-                                                    &t->metrics->upstream);
-    };
-    DaemonMetrics* metrics = metrics_.get();
-    table->pipeline = std::make_unique<pipeline::TablePipeline>(
-        loop_, name, batching, pool_factory,
-        [metrics, name](const upstream::BatchOutcome& outcome) { metrics->batchDone(name, outcome); });
-    table->binding.name = name;
-    table->binding.record_type = table_config.record_type == upstream::RecordType::Proto ? 1 : 2;
-    table->binding.pipeline = table->pipeline.get();
-    table->binding.check = table->check.get();
-    const config::TableConfig* cfg = &table_config;
-    table->binding.allowed = [cfg](const ipc::PeerCredentials& peer) { return cfg->allows(peer.uid, peer.gid); };
-    tables_.emplace(name, std::move(table));
+    auto table = buildTable(table_config, config_, channel_);
+    if (!table.ok()) return table.status();
+    tables_.emplace(table_config.name, std::move(*table));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Server::Table>> Server::buildTable(const config::TableConfig& table_config,
+                                                                  std::shared_ptr<const config::Config> owner,
+                                                                  std::shared_ptr<grpc::Channel> channel) {
+  const config::Config& cfg = *owner;
+  auto table = std::make_unique<Table>();
+  table->config_owner = std::move(owner);
+  table->config = &table_config;
+  table->channel = std::move(channel);
+  const std::string& name = table_config.name;
+  if (table_config.validate) {
+    table->validator = table_config.record_type == upstream::RecordType::Proto
+                           ? validate::makeProtoValidator(*table_config.descriptor)
+                           : validate::makeJsonValidator();
+    table->check = std::make_unique<ValidatorCheck>(*table->validator);
+  }
+  if (cfg.auth.mode == config::AuthMode::OAuth) {
+    OAuthTokenConfig token;
+    token.workspace_url = cfg.service.workspace_url;
+    token.zerobus_endpoint = cfg.service.endpoint;
+    token.table = name;
+    token.client_id = cfg.auth.client_id;
+    token.client_secret = cfg.auth.client_secret.reveal();
+    OAuthTokenOptions options;
+    options.ca_file = cfg.auth.ca_bundle_file;
+    options.connect_timeout = std::chrono::milliseconds(cfg.auth.connect_timeout_ms);
+    options.request_timeout = std::chrono::milliseconds(cfg.auth.request_timeout_ms);
+    options.retry.max_attempts = static_cast<int>(cfg.auth.fetch_attempts);
+    if (auto status = validateOAuthTokenConfig(token); !status.ok()) return status;
+    if (!fetcher_) fetcher_ = std::make_unique<CurlFetcher>();
+    table->tokens = OAuthTokenSource::create(loop_, *fetcher_, token, token_metrics_, options);
+  } else {
+    table->tokens = std::make_shared<StaticTokenSource>(cfg.auth.token.reveal());
+  }
+  table->metrics = &metrics_->table(name);
+
+  pipeline::BatchingOptions batching;
+  batching.max_records = table_config.batch.max_records;
+  batching.max_bytes = table_config.batch.max_bytes;
+  batching.linger_ms = table_config.batch.linger_ms;
+  batching.max_queue_bytes = table_config.max_queue_bytes;
+  upstream::PoolOptions pool;
+  pool.min_streams = static_cast<int>(table_config.pool.min_streams);
+  pool.max_streams = static_cast<int>(table_config.pool.max_streams);
+
+  auto* t = table.get();
+  auto stream_factory = [this, t](upstream::StreamCallbacks callbacks) {
+    return upstream::ZerobusStream::create(loop_, t->channel, t->tokens, t->config->target(), t->config->stream,
+                                           std::move(callbacks), &t->metrics->upstream);
+  };
+  auto pool_factory = [this, t, pool, stream_factory](upstream::PoolCallbacks callbacks) {
+    return std::make_unique<upstream::StreamPool>(loop_, pool, stream_factory, std::move(callbacks),
+                                                  &t->metrics->upstream);
+  };
+  DaemonMetrics* metrics = metrics_.get();
+  table->pipeline = std::make_unique<pipeline::TablePipeline>(
+      loop_, name, batching, pool_factory,
+      [metrics, name](const upstream::BatchOutcome& outcome) { metrics->batchDone(name, outcome); });
+  table->binding.name = name;
+  table->binding.record_type = table_config.record_type == upstream::RecordType::Proto ? 1 : 2;
+  table->binding.pipeline = table->pipeline.get();
+  table->binding.check = table->check.get();
+  const config::TableConfig* tc = &table_config;
+  table->binding.allowed = [tc](const ipc::PeerCredentials& peer) { return tc->allows(peer.uid, peer.gid); };
+  return table;
 }
 
 void Server::onConnection(std::shared_ptr<ipc::Connection> connection) {
@@ -242,7 +263,7 @@ void Server::shutdown(std::function<void(bool drained)> done) {
   // Copy: a session may end (and leave the map) while being told.
   auto sessions = sessions_;
   for (auto& [id, session] : sessions) session->announceShutdown("zerobusd is shutting down");
-  tables_draining_ = tables_.size();
+  tables_draining_ = tables_.size() + retired_.size();
   if (tables_draining_ == 0) {
     finishShutdown(true);
     return;
@@ -251,11 +272,108 @@ void Server::shutdown(std::function<void(bool drained)> done) {
     drain_timer_.reset();
     finishShutdown(false);
   });
-  for (auto& [name, table] : tables_) {
-    table->pipeline->drain([this] {
-      if (tables_draining_ > 0 && --tables_draining_ == 0) finishShutdown(true);
-    });
+  auto drained = [this] {
+    if (tables_draining_ > 0 && --tables_draining_ == 0) finishShutdown(true);
+  };
+  for (auto& [name, table] : tables_) table->pipeline->drain(drained);
+  // Tables a reload took away are draining already; the shutdown waits for them too (they
+  // close themselves, see retire()).
+  for (auto& table : retired_) table->pipeline->drain(drained);
+}
+
+absl::Status Server::reload(absl::StatusOr<std::shared_ptr<const config::Config>> loaded) {
+  auto refuse = [this](absl::Status why) {
+    metrics_->reload(false);
+    return why;
+  };
+  if (!loaded.ok()) return refuse(loaded.status());
+  std::shared_ptr<const config::Config> next = *std::move(loaded);
+  if (shutting_down_) return refuse(absl::FailedPreconditionError("zerobusd is shutting down"));
+  ConfigDiff diff = diffConfigs(*config_, *next);
+  if (!diff.needs_restart.empty()) {
+    return refuse(absl::FailedPreconditionError(
+        fmt::format("these settings only change at a restart: {}", fmt::join(diff.needs_restart, "; "))));
   }
+  // Everything that can fail comes first, so a refused reload leaves nothing half applied.
+  std::shared_ptr<grpc::Channel> channel = channel_;
+  if (diff.upstream_changed) {
+    auto made = upstream::makeChannel(config::transportOptions(next->service),
+                                      [](const char* name) { return std::getenv(name); });
+    if (!made.ok()) return refuse(made.status());
+    channel = *made;
+  }
+  std::map<std::string, std::unique_ptr<Table>> built;
+  for (const auto& names : {diff.added, diff.changed}) {
+    for (const auto& name : names) {
+      auto table = buildTable(*next->findTable(name), next, channel);
+      if (!table.ok()) return refuse(table.status());
+      built.emplace(name, std::move(*table));
+    }
+  }
+  if (diff.socket_access_changed) {
+    if (auto status = applySocketAccess(next->socket); !status.ok()) return refuse(status);
+  }
+
+  // Apply. Unchanged tables keep their streams; their config lives on in the old Config, which
+  // they own a reference to.
+  std::shared_ptr<const config::Config> previous = config_;
+  config_ = std::move(next);
+  channel_ = channel;
+  if (diff.log_level_changed) spdlog::set_level(spdlog::level::from_str(config_->log.level));
+  for (auto& [name, table] : built) {
+    table->pipeline->start();
+    auto it = tables_.find(name);
+    if (it == tables_.end()) {
+      tables_.emplace(name, std::move(table));
+      continue;
+    }
+    std::unique_ptr<Table> old = std::move(it->second);
+    it->second = std::move(table);
+    retire(std::move(old), it->second.get(), "");
+  }
+  for (const auto& name : diff.removed) {
+    auto it = tables_.find(name);
+    std::unique_ptr<Table> old = std::move(it->second);
+    tables_.erase(it);
+    retire(std::move(old), nullptr, fmt::format("table '{}' was removed from zerobusd's configuration", name));
+  }
+  metrics_->reload(true);
+  spdlog::info("zerobusd: configuration reloaded from {}: {}", config_->source_path.empty() ? "text" : config_->source_path,
+               diff.summary());
+  for (const auto& warning : config_->warnings) spdlog::warn("config: {}", warning);
+  publishMetrics();
+  return absl::OkStatus();
+}
+
+absl::Status Server::applySocketAccess(const config::SocketConfig& socket) {
+  const std::string& path = config_->socket.path;
+  if (socket.group && ::chown(path.c_str(), static_cast<uid_t>(-1), *socket.group) != 0) {
+    return absl::PermissionDeniedError(fmt::format("cannot set the group of {}: {}", path, std::strerror(errno)));
+  }
+  if (::chmod(path.c_str(), socket.mode) != 0) {
+    return absl::PermissionDeniedError(fmt::format("cannot chmod {}: {}", path, std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+void Server::retire(std::unique_ptr<Table> table, const Table* successor, const std::string& why) {
+  const ipc::TableBinding* to = successor != nullptr ? &successor->binding : nullptr;
+  for (auto& [id, session] : sessions_) session->rebind(&table->binding, to, why);
+  Table* raw = table.get();
+  retired_.push_back(std::move(table));
+  std::weak_ptr<bool> life = life_;
+  // What it accepted still becomes durable (or fails back to its producers) before it goes.
+  raw->pipeline->drain([this, raw, life] {
+    if (life.expired()) return;
+    raw->pipeline->close([this, raw, life] {
+      if (life.expired()) return;
+      // Not from inside the pipeline's own callback: destroy it from the loop.
+      loop_.post([this, raw, life] {
+        if (life.expired()) return;
+        std::erase_if(retired_, [raw](const std::unique_ptr<Table>& t) { return t.get() == raw; });
+      });
+    });
+  });
 }
 
 void Server::finishShutdown(bool drained) {
@@ -280,6 +398,10 @@ void Server::finishShutdown(bool drained) {
     return;
   }
   // Everything is durable: close the streams cleanly (half-close, late acks).
+  if (tables_.empty()) {
+    finish();
+    return;
+  }
   auto remaining = std::make_shared<size_t>(tables_.size());
   for (auto& [name, table] : tables_) {
     table->pipeline->close([remaining, finish] {

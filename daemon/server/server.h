@@ -43,13 +43,22 @@ class Server {
   // streams. `done(true)` when nothing was left behind.
   void shutdown(std::function<void(bool drained)> done);
 
+  // Applies a new configuration (SIGHUP / ExecReload) without dropping producers or records:
+  // tables added, removed (after draining) or changed, limits changed. Refused, with the old
+  // configuration kept, when the new one cannot be applied in place (e.g. another socket path);
+  // the status says why.
+  // `next` is loadConfig's result: an invalid file is refused (and counted) here too.
+  [[nodiscard]] absl::Status reload(absl::StatusOr<std::shared_ptr<const config::Config>> next);
+
   int metricsPort() const { return exporter_ ? exporter_->port() : 0; }
   std::string statusJson() const;
   bool ready() const { return ready_.load(); }
 
  private:
   struct Table {
+    std::shared_ptr<const config::Config> config_owner;  // keeps `config` alive across reloads
     const config::TableConfig* config = nullptr;
+    std::shared_ptr<grpc::Channel> channel;
     std::unique_ptr<validate::RecordValidator> validator;
     std::unique_ptr<ipc::RecordCheck> check;
     std::shared_ptr<TokenSource> tokens;
@@ -59,6 +68,13 @@ class Server {
   };
 
   [[nodiscard]] absl::Status buildTables();
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<Table>> buildTable(const config::TableConfig& table_config,
+                                                                   std::shared_ptr<const config::Config> owner,
+                                                                   std::shared_ptr<grpc::Channel> channel);
+  [[nodiscard]] absl::Status applySocketAccess(const config::SocketConfig& socket);
+  // Takes a table out of service: sessions' handles move to `successor` (or lose the table),
+  // its pipeline drains and closes, then it is destroyed.
+  void retire(std::unique_ptr<Table> table, const Table* successor, const std::string& why);
   void onConnection(std::shared_ptr<ipc::Connection> connection);
   void publishMetrics();
   void finishShutdown(bool drained);
@@ -72,6 +88,7 @@ class Server {
   TokenMetrics token_metrics_;
   std::shared_ptr<grpc::Channel> channel_;
   std::map<std::string, std::unique_ptr<Table>, std::less<>> tables_;
+  std::vector<std::unique_ptr<Table>> retired_;  // draining after a reload took them away
   std::unique_ptr<ipc::Listener> listener_;
   std::map<uint64_t, std::shared_ptr<ipc::Session>> sessions_;
   uint64_t next_session_ = 1;
@@ -82,6 +99,7 @@ class Server {
   std::function<void(bool)> shutdown_done_;
   std::optional<EventLoop::TimerId> drain_timer_;
   size_t tables_draining_ = 0;
+  std::shared_ptr<bool> life_ = std::make_shared<bool>(true);  // for callbacks that may outlive us
 };
 
 }  // namespace zerobusd::server

@@ -40,6 +40,8 @@ struct StreamOptions {
   // After a close signal or on close(), read late acks this long after half-closing.
   int64_t drain_late_acks_ms = 500;
   std::map<std::string, std::string> extra_headers;  // sent on every call
+
+  bool operator==(const StreamOptions&) const = default;  // config reload: changed or not
 };
 
 }  // namespace zerobusd::upstream

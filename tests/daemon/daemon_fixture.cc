@@ -171,23 +171,30 @@ defaults:
                      fmt::arg("socket", socketPath()));
 }
 
-void DaemonTest::startDaemon(const std::string& extra_yaml, const std::string& table_extra) {
-  std::string yaml = daemonYaml() + extra_yaml + fmt::format(R"(
-tables:
-  - name: {air}
-    record_type: proto
-    proto_file: air_quality.proto
-    message: AirQuality
-{extra}
-  - name: {events}
-    record_type: json
-{extra}
-)",
-                                                              fmt::arg("air", kAirQuality), fmt::arg("events", kEvents),
-                                                              fmt::arg("extra", table_extra));
+std::string DaemonTest::configYaml(const std::string& extra_yaml, const std::string& table_extra,
+                                   bool air_quality, bool events) const {
+  std::string yaml = daemonYaml() + extra_yaml + "\ntables:\n";
+  if (air_quality) {
+    yaml += fmt::format("  - name: {}\n    record_type: proto\n    proto_file: air_quality.proto\n"
+                        "    message: AirQuality\n{}\n",
+                        kAirQuality, table_extra);
+  }
+  if (events) yaml += fmt::format("  - name: {}\n    record_type: json\n{}\n", kEvents, table_extra);
+  return yaml;
+}
+
+absl::StatusOr<std::shared_ptr<const config::Config>> DaemonTest::parseYaml(const std::string& yaml) const {
   config::MapEnvironment env;
   env.set("TEST_SECRET", "test-secret");
-  auto parsed = config::parseConfig(yaml, socket_dir_.path(), env);
+  return config::parseConfig(yaml, socket_dir_.path(), env);
+}
+
+void DaemonTest::startDaemon(const std::string& extra_yaml, const std::string& table_extra) {
+  startDaemonWith(configYaml(extra_yaml, table_extra));
+}
+
+void DaemonTest::startDaemonWith(const std::string& yaml) {
+  auto parsed = parseYaml(yaml);
   ASSERT_TRUE(parsed.ok()) << parsed.status() << "\n" << yaml;
   config_ = *parsed;
   loop_ = std::make_unique<LoopThread>();
@@ -197,6 +204,13 @@ tables:
     started = server_->start();
   });
   ASSERT_TRUE(started.ok()) << started;
+}
+
+absl::Status DaemonTest::reloadDaemon(const std::string& yaml) {
+  auto parsed = parseYaml(yaml);
+  absl::Status result;
+  loop_->runSync([&] { result = server_->reload(parsed); });
+  return result;
 }
 
 void DaemonTest::stopDaemon() {

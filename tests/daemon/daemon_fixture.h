@@ -66,7 +66,14 @@ class DaemonTest : public fake::testing::FakeTest {
 
   // The YAML the daemon runs with (edit before startDaemon()).
   std::string daemonYaml() const;
+  // daemonYaml() + extra_yaml + the tables (each with `table_extra` lines appended).
+  std::string configYaml(const std::string& extra_yaml = "", const std::string& table_extra = "",
+                         bool air_quality = true, bool events = true) const;
+  absl::StatusOr<std::shared_ptr<const config::Config>> parseYaml(const std::string& yaml) const;
   void startDaemon(const std::string& extra_yaml = "", const std::string& table_extra = "");
+  void startDaemonWith(const std::string& yaml);
+  // Server::reload with `yaml` parsed as the daemon's config would be (errors included).
+  absl::Status reloadDaemon(const std::string& yaml);
   void stopDaemon();
   // Graceful shutdown; returns whether it drained.
   bool shutdownDaemon();

@@ -6,3 +6,18 @@ zerobusd_add_test(daemon_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/daemon_test.cc
   LIBS zerobusd_daemon_fixture
   LABELS integration)
+
+zerobusd_add_test(reload_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/reload_test.cc
+  LIBS zerobusd_daemon_fixture
+  LABELS integration)
+
+zerobusd_add_test(config_diff_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/config_diff_test.cc
+  LIBS zerobusd_server
+  LABELS unit)
+
+zerobusd_add_test(access_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/access_test.cc
+  LIBS zerobusd_daemon_fixture
+  LABELS integration)
