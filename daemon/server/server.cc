@@ -220,6 +220,8 @@ void Server::onConnection(std::shared_ptr<ipc::Connection> connection) {
 }
 
 void Server::publishMetrics() {
+  // Also called out of turn (after a reload): one timer chain only.
+  if (publish_timer_) loop_.cancelTimer(*publish_timer_);
   publish_timer_.reset();
   bool ready = !shutting_down_;
   for (auto& [name, table] : tables_) {
@@ -229,7 +231,10 @@ void Server::publishMetrics() {
   }
   metrics_->publishTokens(token_metrics_);
   ready_ = ready;
-  publish_timer_ = loop_.addTimer(std::chrono::seconds(1), [this] { publishMetrics(); });
+  publish_timer_ = loop_.addTimer(std::chrono::seconds(1), [this] {
+    publish_timer_.reset();
+    publishMetrics();
+  });
 }
 
 std::string Server::statusJson() const {
