@@ -64,9 +64,15 @@ class JsonValidator final : public RecordValidator {
           return fail(c, "the record is a JSON string, expected an object");
         case 't':
         case 'f':
-          return fail(c, "the record is a JSON boolean, expected an object");
-        case 'n':
-          return fail(c, "the record is JSON null, expected an object");
+        case 'n': {
+          // Name the literal only if it is one ("nope" is not JSON at all, not null).
+          std::string_view rest(reinterpret_cast<const char*>(c.p), static_cast<size_t>(c.end - c.p));
+          if (rest.starts_with("true") || rest.starts_with("false")) {
+            return fail(c, "the record is a JSON boolean, expected an object");
+          }
+          if (rest.starts_with("null")) return fail(c, "the record is JSON null, expected an object");
+          return fail(c, "not JSON: expected '{'");
+        }
         default:
           if (*c.p == '-' || (*c.p >= '0' && *c.p <= '9')) {
             return fail(c, "the record is a JSON number, expected an object");

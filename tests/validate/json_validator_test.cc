@@ -56,6 +56,9 @@ TEST_F(JsonValidatorTest, RefusesOtherTopLevelValues) {
   expectRefused("true", "is a JSON boolean");
   expectRefused("null", "is JSON null");
   expectRefused("hello", "not JSON");
+  expectRefused("nope", "not JSON: expected '{'");  // starts like null, is not JSON at all
+  expectRefused("fals", "not JSON: expected '{'");
+  expectRefused("false", "is a JSON boolean");
   expectRefused("{} {}", "text after the JSON object (byte 3)");
   expectRefused("{}x", "text after the JSON object");
   expectRefused("\xef\xbb\xbf{}", "not JSON");  // a byte-order mark is not JSON text
