@@ -12,7 +12,7 @@ BUILD_PACKAGES=(
   libsystemd-dev libcli11-dev
 )
 TOOL_PACKAGES=(
-  openssl curl python3 python3-pytest python3-prometheus-client nodejs npm prometheus jq
+  openssl curl python3 python3-pytest python3-yaml python3-protobuf python3-prometheus-client nodejs npm prometheus jq
 )
 
 want=("${BUILD_PACKAGES[@]}")
