@@ -74,6 +74,9 @@ absl::Status Server::start() {
   if (config_->metrics.enabled) {
     metrics::HttpExporterOptions options;
     options.listen_address = config_->metrics.listen;
+    // The config loader has already checked a non-loopback address and warned about it (a
+    // container publishes the port on purpose).
+    options.allow_non_loopback = true;
     exporter_ = std::make_unique<metrics::HttpExporter>(options);
     exporter_->registerCollectable(registry_);
     exporter_->setHealthCheck([this] {
@@ -316,6 +319,12 @@ absl::Status Server::reload(absl::StatusOr<std::shared_ptr<const config::Config>
     }
   }
   if (diff.socket_access_changed) {
+    // A socket systemd passed us (socket activation) is systemd's: its unit sets mode and group.
+    if (listener_ && listener_->adopted()) {
+      return refuse(absl::FailedPreconditionError(
+          "socket.mode / socket.group cannot change on a socket passed by systemd: set SocketMode= / SocketGroup= "
+          "in zerobusd.socket"));
+    }
     if (auto status = applySocketAccess(next->socket); !status.ok()) return refuse(status);
   }
 
