@@ -1,7 +1,12 @@
 #pragma once
 // The daemon's Unix socket: binds (replacing a stale socket file, never a live one), applies
 // the configured mode and group, listens, and hands each accepted Connection to the owner.
-// Thread affinity: loop thread only. Error contract: start() returns why it cannot listen.
+// Under socket activation (systemd's zerobusd.socket) the socket arrives already bound and
+// listening: main() registers the inherited fds, and start() adopts the one bound to its path
+// instead of binding; the service manager then owns the file (mode, group, its removal), so the
+// Listener neither changes nor unlinks it.
+// Thread affinity: Listener on the loop thread only; the inherited-socket registry is
+// thread-safe. Error contract: start() returns why it cannot listen.
 
 #include <sys/types.h>
 #include <uv.h>
@@ -10,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "daemon/ipc/connection.h"
@@ -23,6 +29,12 @@ struct ListenerOptions {
   int backlog = 128;
 };
 
+// Listening sockets handed over by the service manager (sd_listen_fds). The registry owns them
+// until a Listener adopts one; each must be a listening AF_UNIX stream socket to be adopted.
+void registerInheritedSockets(const std::vector<int>& fds);
+// Removes and returns the registered fds no Listener adopted (the caller closes them).
+[[nodiscard]] std::vector<int> takeUnadoptedInheritedSockets();
+
 class Listener {
  public:
   using OnConnection = std::function<void(std::shared_ptr<Connection>)>;
@@ -32,15 +44,21 @@ class Listener {
   Listener& operator=(const Listener&) = delete;
 
   [[nodiscard]] absl::Status start(const ListenerOptions& options, OnConnection on_connection);
-  // Stops accepting and removes the socket file; open connections are not affected.
+  // Stops accepting and removes the socket file it bound (never an adopted one); open
+  // connections are not affected.
   void stop();
+  // True when start() adopted an inherited socket instead of binding one.
+  bool adopted() const { return adopted_; }
 
  private:
   static void onConnection(uv_stream_t* server, int status);
+  [[nodiscard]] absl::Status adopt(int fd, const ListenerOptions& options);
   uv_loop_t* loop_;
   uv_pipe_t* pipe_ = nullptr;  // freed in its close callback
   OnConnection on_connection_;
   std::string path_;
+  bool owns_file_ = false;  // bound here: stop() unlinks it
+  bool adopted_ = false;
 };
 
 }  // namespace zerobusd::ipc
