@@ -58,9 +58,15 @@ namespace {
 
 Status waitOn(details::AckState& state, std::chrono::milliseconds timeout, bool for_final) {
   std::unique_lock lock(state.mu);
-  const bool ready = state.cv.wait_for(lock, timeout, [&state, for_final] {
+  auto reached = [&state, for_final] {
     return for_final ? state.finished == state.records : state.accepted == state.records;
-  });
+  };
+  // From an onDone callback the outcome can only arrive on the thread that would be waiting.
+  if (!reached() && details::onAnyIoThread()) {
+    return Error{ErrorCode::kInvalidArgument, false,
+                 "cannot wait inside an onDone callback (the client's I/O thread delivers the outcome)"};
+  }
+  const bool ready = state.cv.wait_for(lock, timeout, reached);
   if (!ready) {
     return Error{ErrorCode::kWaitTimeout, true,
                  for_final ? "timed out waiting for the final outcome"

@@ -141,6 +141,8 @@ ClientCore::~ClientCore() {
 
 bool ClientCore::onIoThread() const { return t_io_core == this; }
 
+bool onAnyIoThread() { return t_io_core != nullptr; }
+
 void ClientCore::wake() {
   if (!wake_pending_.exchange(true)) {
     const uint64_t one = 1;

@@ -69,6 +69,10 @@ struct TableState {
   frame::RecordsEncoder encoder;
 };
 
+// True on any client's I/O thread (inside onDone callbacks): waiting there would stall the
+// acknowledgements the wait is for.
+bool onAnyIoThread();
+
 class ClientCore : public std::enable_shared_from_this<ClientCore> {
  public:
   static Result<std::shared_ptr<ClientCore>> create(ClientOptions options);

@@ -366,6 +366,34 @@ TEST(ClientTest, AsyncRecordsQueueInTheClientAndFlowAsTheWindowOpens) {
   EXPECT_EQ(stats.records, expected);
 }
 
+TEST(ClientTest, WaitingInsideACallbackFailsAtOnceInsteadOfStallingTheAcks) {
+  PeerDaemon peer;
+  peer.setAckMode(AckMode::kHold);
+  Client client = connectTo(peer);
+  Table table = openJson(client);
+  AckHandle first = table.ingest(record(0));
+  ASSERT_TRUE(peer.waitFor([](const PeerStats& s) { return s.records.size() == 1; }));
+  AckHandle pending;
+  std::promise<void> pending_ready;  // the callback starts waiting once `pending` exists
+  std::promise<Status> inside;
+  first.onDone([&](const Outcome&) {
+    pending_ready.get_future().wait();
+    inside.set_value(pending.waitDurable(kWait));
+  });
+  peer.releaseAcks();               // acks record 0 only: record 1 is not sent yet
+  pending = table.ingest(record(1));  // held by the peer until the next release
+  pending_ready.set_value();
+  auto result = inside.get_future();
+  ASSERT_EQ(result.wait_for(kWait), std::future_status::ready);
+  Status status = result.get();
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(status.error().message.find("callback"), std::string::npos);
+  ASSERT_TRUE(peer.waitFor([](const PeerStats& s) { return s.records.size() == 2; }));
+  peer.releaseAcks();
+  EXPECT_TRUE(pending.waitDurable(kWait).ok());
+}
+
 TEST(ClientTest, WindowFrameFromTheDaemonReleasesABlockedIngest) {
   PeerConfig config;
   config.max_records_per_frame = 2;

@@ -243,8 +243,9 @@ class AckHandle {
 
   /// Runs `callback` once with the final outcome: on the client's I/O thread when the last
   /// record completes, or at once on the calling thread if it already has. The callback must
-  /// not block (no waits, flush or close); it may call ingest, which then fails with
-  /// kWouldBlock instead of blocking. Several callbacks may be registered; they run in order.
+  /// not block (no waits, flush or close: a wait there for an outcome not yet in fails at once
+  /// with kInvalidArgument); it may call ingest, which then fails with kWouldBlock instead of
+  /// blocking. Several callbacks may be registered; they run in order.
   void onDone(std::function<void(const Outcome&)> callback) const;
 
  private:
