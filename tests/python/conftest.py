@@ -1,6 +1,8 @@
 """Fixtures of the Python client's tests: one zerobus-fake and one zerobusd for the session, more
-daemons on demand (own limits, restarts), the AirQuality protobuf module generated at run time."""
+daemons on demand (own limits, restarts), the AirQuality protobuf module generated at run time;
+and the helpers the test files share (JSON stream options, running an asyncio test body)."""
 
+import asyncio
 import importlib
 import shutil
 import subprocess
@@ -17,8 +19,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from zerobusd_env import Daemon, Fake, wait_for  # noqa: E402
 
+from zerobusd.shared import RecordType, StreamConfigurationOptions  # noqa: E402
+
 AIR_QUALITY = "main.default.air_quality"
 EVENTS = "main.default.events"
+
+
+def json_options(**kw) -> StreamConfigurationOptions:
+    """Options of a JSON stream (the EVENTS table takes JSON), ``kw`` set on top."""
+    return StreamConfigurationOptions(record_type=RecordType.JSON, **kw)
+
+
+JSON = json_options()
+
+
+def run_async(coro, timeout_s: float = 60):
+    """Runs an asyncio test body on a new event loop; a hang fails the test after ``timeout_s``."""
+    return asyncio.run(asyncio.wait_for(coro, timeout_s))
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 import asyncio
 
 import pytest
-from conftest import AIR_QUALITY, EVENTS, air_quality_bytes, landed
+from conftest import AIR_QUALITY, EVENTS, JSON, air_quality_bytes, json_options, landed, run_async
 
 from zerobusd import aio
 from zerobusd.shared import (
@@ -16,12 +16,6 @@ from zerobusd.shared import (
     TableProperties,
     ZerobusException,
 )
-
-JSON = StreamConfigurationOptions(record_type=RecordType.JSON)
-
-
-def run(coro, timeout_s=60):
-    return asyncio.run(asyncio.wait_for(coro, timeout_s))
 
 
 def test_two_stage_await_of_the_official_sdk(daemon, fake, tag):
@@ -36,7 +30,7 @@ def test_two_stage_await_of_the_official_sdk(daemon, fake, tag):
             await stream.close()
         assert stream.get_state() == StreamState.CLOSED
 
-    run(main())
+    run_async(main())
     assert len(landed(fake, EVENTS, lambda r: r.get("kind") == tag, 200)) == 200
 
 
@@ -57,7 +51,7 @@ def test_proto_batches_and_offsets(daemon, fake, tag, air_quality_pb2):
             await stream.flush()
             assert await stream.get_unacked_records() == []
 
-    run(main())
+    run_async(main())
     assert len(landed(fake, AIR_QUALITY, lambda r: r.get("device_name", "").startswith(tag + "-"), 62)) == 62
 
 
@@ -75,7 +69,7 @@ def test_bad_records_fail_alone_with_reasons(daemon, fake, tag):
             await stream.flush()  # nobody awaited that one: flush reports it
         await stream.close()
 
-    run(main())
+    run_async(main())
     assert sorted(r["id"] for r in landed(fake, EVENTS, lambda r: r.get("kind") == tag, 2)) == [1, 2]
 
 
@@ -93,7 +87,7 @@ def test_unknown_table_and_wrong_record_type(daemon):
             await stream.ingest_record(3.14)
         await stream.close()
 
-    run(main())
+    run_async(main())
 
 
 def test_ack_callback_and_timeouts(daemon, tag, acks_paused):
@@ -107,7 +101,7 @@ def test_ack_callback_and_timeouts(daemon, tag, acks_paused):
     cb = Count()
 
     async def main():
-        opts = StreamConfigurationOptions(record_type=RecordType.JSON, ack_callback=cb)
+        opts = json_options(ack_callback=cb)
         stream = await aio.ZerobusSdk(daemon.socket).create_stream(None, None, TableProperties(EVENTS), opts)
         ack = await stream.ingest_record({"id": 1, "kind": tag})
         await ack.wait_accepted(10)
@@ -119,7 +113,7 @@ def test_ack_callback_and_timeouts(daemon, tag, acks_paused):
         assert await ack.wait_for_ack(10) == 0
         await stream.close()
 
-    run(main())
+    run_async(main())
     assert cb.acked == [0]
 
 
@@ -134,7 +128,7 @@ def test_many_tasks_share_one_stream(daemon, fake, tag):
         await asyncio.gather(*(produce(t) for t in range(4)))
         await stream.close()
 
-    run(main())
+    run_async(main())
     assert len({r["id"] for r in landed(fake, EVENTS, lambda r: r.get("kind") == tag, 2000)}) == 2000
 
 
@@ -143,7 +137,7 @@ def test_recovery_after_a_restart_and_recreate_stream(make_daemon, fake, tag, ac
 
     async def main():
         sdk = aio.ZerobusSdk(d.socket)
-        opts = StreamConfigurationOptions(record_type=RecordType.JSON, recovery_retries=100, recovery_backoff_ms=50, recovery_timeout_ms=20000)
+        opts = json_options(recovery_retries=100, recovery_backoff_ms=50, recovery_timeout_ms=20000)
         stream = await sdk.create_stream(None, None, TableProperties(EVENTS), opts)
         ack = await stream.ingest_records([{"id": i, "kind": tag} for i in range(3)])
         await ack.wait_accepted(10)
@@ -160,6 +154,6 @@ def test_recovery_after_a_restart_and_recreate_stream(make_daemon, fake, tag, ac
         await (await new.ingest_record({"id": 3, "kind": tag}))
         await new.close()
 
-    run(main())
+    run_async(main())
     rows = landed(fake, EVENTS, lambda r: r.get("kind") == tag, 4)
     assert sorted(r["id"] for r in rows) == [0, 1, 2, 3]

@@ -6,32 +6,20 @@ import struct
 import time
 
 import pytest
-from conftest import EVENTS, landed
+from conftest import EVENTS, json_options, landed, run_async
 from scripted_daemon import ScriptedDaemon, ack, error, frame, open_result, welcome, window
 from zerobusd_env import wait_for
 
 from zerobusd import _wire as w
 from zerobusd import aio
-from zerobusd.shared import (
-    ErrorCode,
-    NonRetriableException,
-    RecordType,
-    StreamConfigurationOptions,
-    StreamState,
-    TableProperties,
-    ZerobusException,
-)
+from zerobusd.shared import ErrorCode, NonRetriableException, StreamState, TableProperties, ZerobusException
 from zerobusd.sync import ZerobusSdk
-
-
-def options(**kw):
-    return StreamConfigurationOptions(record_type=RecordType.JSON, **kw)
 
 
 def test_no_daemon_is_a_retriable_error_naming_the_socket(tmp_path):
     path = str(tmp_path / "none.sock")
     with pytest.raises(ZerobusException) as caught:
-        ZerobusSdk(path).create_stream(None, None, TableProperties(EVENTS), options())
+        ZerobusSdk(path).create_stream(None, None, TableProperties(EVENTS), json_options())
     assert not isinstance(caught.value, NonRetriableException)
     assert caught.value.code == ErrorCode.NOT_CONNECTED and path in str(caught.value)
 
@@ -39,7 +27,7 @@ def test_no_daemon_is_a_retriable_error_naming_the_socket(tmp_path):
 def test_daemon_killed_mid_stream_fails_pending_acks_retriably_then_recreate_resends(make_daemon, fake, tag, acks_paused):
     d = make_daemon()
     sdk = ZerobusSdk(d.socket)
-    stream = sdk.create_stream(None, None, TableProperties(EVENTS), options(recovery=False))
+    stream = sdk.create_stream(None, None, TableProperties(EVENTS), json_options(recovery=False))
     ack_ = stream.ingest_records([{"id": i, "kind": tag} for i in range(5)])
     ack_.wait_accepted(10)  # in the daemon, held by the service
     d.kill()
@@ -67,7 +55,7 @@ def test_daemon_killed_mid_stream_fails_pending_acks_retriably_then_recreate_res
 
 def test_recovery_reconnects_on_the_next_call_after_a_restart(make_daemon, fake, tag):
     d = make_daemon()
-    opts = options(recovery=True, recovery_retries=100, recovery_backoff_ms=50, recovery_timeout_ms=20000)
+    opts = json_options(recovery=True, recovery_retries=100, recovery_backoff_ms=50, recovery_timeout_ms=20000)
     with ZerobusSdk(d.socket).create_stream(None, None, TableProperties(EVENTS), opts) as stream:
         stream.ingest_record({"id": 1, "kind": tag}).wait_for_ack(10)
         d.stop()
@@ -78,9 +66,61 @@ def test_recovery_reconnects_on_the_next_call_after_a_restart(make_daemon, fake,
     landed(fake, EVENTS, lambda r: r.get("kind") == tag, 2)
 
 
+def _recovery_that_fails(api: str, path: str, opts):
+    """Opens a stream to ``path``, waits until it notices the daemon hung up, then makes one
+    ingest call that must reconnect and cannot: (its exception, its seconds, the state after)."""
+    if api == "sync":
+        stream = ZerobusSdk(path).create_stream(None, None, TableProperties(EVENTS), opts)
+        wait_for(lambda: stream.get_state() == StreamState.RECOVERING, 10, "the stream to notice")
+        started = time.monotonic()
+        with pytest.raises(ZerobusException) as caught:
+            stream.ingest_record({"id": 1})
+        seconds = time.monotonic() - started
+        state = stream.get_state()
+        stream.close()
+        return caught.value, seconds, state
+
+    async def main():
+        stream = await aio.ZerobusSdk(path).create_stream(None, None, TableProperties(EVENTS), opts)
+        deadline = time.monotonic() + 10
+        while stream.get_state() != StreamState.RECOVERING:
+            assert time.monotonic() < deadline, "the stream did not notice the hang-up"
+            await asyncio.sleep(0.01)
+        started = time.monotonic()
+        with pytest.raises(ZerobusException) as caught:
+            await stream.ingest_record({"id": 1})
+        seconds = time.monotonic() - started
+        state = stream.get_state()
+        await stream.close()
+        return caught.value, seconds, state
+
+    return run_async(main())
+
+
+@pytest.mark.parametrize("api", ["sync", "aio"])
+@pytest.mark.parametrize(
+    "timeout_ms, retries, backoff_ms, at_least_s",
+    [(400, 100, 50, 0.4), (20000, 3, 250, 0.5)],  # 3 attempts: 2 backoffs
+    ids=["recovery_timeout_ms", "recovery_retries"],
+)
+def test_recovery_gives_up_after_its_timeout_or_its_retries(tmp_path, api, timeout_ms, retries, backoff_ms, at_least_s):
+    def script(peer):
+        peer.handshake()  # then hang up; the listener closes too, so every reconnect is refused
+
+    s = scripted(tmp_path, script)
+    opts = json_options(recovery=True, recovery_timeout_ms=timeout_ms, recovery_retries=retries, recovery_backoff_ms=backoff_ms)
+    error, seconds, state = _recovery_that_fails(api, s.path, opts)
+    s.join()
+    assert at_least_s * 0.95 <= seconds < 5
+    assert error.retriable and error.code == ErrorCode.NOT_CONNECTED
+    assert f"cannot reconnect the stream to {EVENTS}" in str(error)
+    assert isinstance(error.cause, ZerobusException) and s.path in str(error.cause)  # the last attempt's
+    assert state == StreamState.FAILED
+
+
 def test_daemon_shutdown_ends_pending_records_with_a_retriable_error(make_daemon, tag, acks_paused):
     d = make_daemon("shutdown:\n  drain_timeout_ms: 300\n")
-    stream = ZerobusSdk(d.socket).create_stream(None, None, TableProperties(EVENTS), options(recovery=False))
+    stream = ZerobusSdk(d.socket).create_stream(None, None, TableProperties(EVENTS), json_options(recovery=False))
     ack_ = stream.ingest_records([{"id": i, "kind": tag} for i in range(3)])
     ack_.wait_accepted(10)
     d.stop()  # SIGTERM: GOODBYE (shutting down), drain, close
@@ -121,7 +161,7 @@ def test_a_bad_handshake_is_a_clear_exception(tmp_path, reply, code, message):
 
     s = scripted(tmp_path, script)
     with pytest.raises(ZerobusException, match=message) as caught:
-        ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), options())
+        ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), json_options())
     assert caught.value.code == code
     s.join()
 
@@ -134,7 +174,7 @@ def test_a_silent_daemon_times_the_handshake_out(tmp_path):
     s = scripted(tmp_path, script)
     started = time.monotonic()
     with pytest.raises(ZerobusException, match="did not complete the handshake") as caught:
-        ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), options(connect_timeout_ms=300))
+        ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), json_options(connect_timeout_ms=300))
     assert 0.25 < time.monotonic() - started < 5
     assert caught.value.code == ErrorCode.NOT_CONNECTED
     s.join()
@@ -161,7 +201,7 @@ def test_a_broken_guarantee_mid_stream_fails_pending_acks(tmp_path, reply, messa
         peer.read_frame()  # the client drops the connection
 
     s = scripted(tmp_path, script)
-    stream = ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), options(recovery=False))
+    stream = ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), json_options(recovery=False))
     a = stream.ingest_record({"id": 1, "kind": "x"})
     with pytest.raises(ZerobusException, match=message) as caught:
         a.wait_for_ack(10)
@@ -178,7 +218,7 @@ def test_fatal_error_from_the_daemon_fails_pending_acks(tmp_path):
         peer.send(error(ErrorCode.SEQUENCE_GAP, True, "first_seq 5, expected 0"))
 
     s = scripted(tmp_path, script)
-    stream = ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), options(recovery=False))
+    stream = ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), json_options(recovery=False))
     a = stream.ingest_record({"id": 1, "kind": "x"})
     with pytest.raises(ZerobusException, match="SEQUENCE_GAP"):
         a.wait_for_ack(10)
@@ -193,7 +233,7 @@ def test_a_daemon_that_never_acks_cannot_hang_waits_flush_or_close(tmp_path):
         peer.read_frame(timeout_s=10)  # GOODBYE, then the client hangs up
 
     s = scripted(tmp_path, script)
-    stream = ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), options(flush_timeout_ms=300))
+    stream = ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), json_options(flush_timeout_ms=300))
     a = stream.ingest_record({"id": 1, "kind": "x"})
     with pytest.raises(ZerobusException) as caught:
         a.wait_for_ack(0.2)
@@ -223,7 +263,7 @@ def test_a_zero_window_holds_records_until_it_opens(tmp_path):
         peer.send(frame(w.DAEMON_GOODBYE, b"\x00\x00\x00\x00"))
 
     s = scripted(tmp_path, script)
-    stream = ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), options())
+    stream = ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), json_options())
     a = stream.ingest_record({"id": 1, "kind": "x"})
     with pytest.raises(ZerobusException):
         a.wait_accepted(0.3)  # not sent: the window is zero
@@ -242,13 +282,13 @@ def test_asyncio_stream_fails_pending_acks_on_a_malformed_frame(tmp_path):
 
     s = scripted(tmp_path, script)
 
-    async def run():
-        stream = await aio.ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), options(recovery=False))
+    async def main():
+        stream = await aio.ZerobusSdk(s.path).create_stream(None, None, TableProperties(EVENTS), json_options(recovery=False))
         a = await stream.ingest_record({"id": 1, "kind": "x"})
         with pytest.raises(ZerobusException, match="level is 5"):
             await a
         assert stream.get_state() == StreamState.FAILED
         await stream.close()
 
-    asyncio.run(asyncio.wait_for(run(), 20))
+    run_async(main(), 20)
     s.join()

@@ -4,7 +4,7 @@ import json
 import threading
 
 import pytest
-from conftest import AIR_QUALITY, EVENTS, air_quality_bytes, landed
+from conftest import AIR_QUALITY, EVENTS, JSON, air_quality_bytes, json_options, landed
 
 from zerobusd.shared import (
     AckCallback,
@@ -17,8 +17,6 @@ from zerobusd.shared import (
     ZerobusException,
 )
 from zerobusd.sync import ZerobusSdk
-
-JSON = StreamConfigurationOptions(record_type=RecordType.JSON)
 
 
 @pytest.fixture
@@ -187,7 +185,7 @@ def test_ack_callback_runs_once_per_call(sdk, tag):
             self.errors.append((offset, message))
 
     cb = Recorder()
-    opts = StreamConfigurationOptions(record_type=RecordType.JSON, ack_callback=cb)
+    opts = json_options(ack_callback=cb)
     with sdk.create_stream(None, None, TableProperties(EVENTS), opts) as stream:
         stream.ingest_records_nowait([{"id": 1, "kind": tag}, {"id": 2, "kind": tag}])
         stream.ingest_record_nowait("{broken")
@@ -202,7 +200,7 @@ def test_a_callback_without_on_error_leaves_failures_to_flush(sdk):
         def on_ack(self, offset):
             pass
 
-    opts = StreamConfigurationOptions(record_type=RecordType.JSON, ack_callback=OnlyAcks())
+    opts = json_options(ack_callback=OnlyAcks())
     with sdk.create_stream(None, None, TableProperties(EVENTS), opts) as stream:
         stream.ingest_record_nowait("[]")
         with pytest.raises(NonRetriableException, match="INVALID_RECORD"):

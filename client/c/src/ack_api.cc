@@ -28,11 +28,10 @@ std::shared_ptr<const Outcome> outcomeOf(const zbd_ack& ack) {
 using WaitFn = Status (AckHandle::*)(std::chrono::milliseconds) const;
 
 int wait(const zbd_ack* ack, uint32_t timeout_ms, zbd_error* err, WaitFn fn, const char* what) {
-  if (ack == nullptr) return invalidArgument(err, std::string(what) + ": ack is NULL");
-  if (int refused = refuseInCallback(err, what); refused != ZBD_OK) return refused;
-  // Only callback views lack a handle, and those were refused above.
-  const Status status = (ack->handle.*fn)(std::chrono::milliseconds(timeout_ms));
-  return status.ok() ? succeed(err) : fail(err, status.error());
+  return blocking(err, what, "ack", ack, [&] {
+    // Only callback views lack a handle, and blocking() refuses calls made inside a callback.
+    return report(err, (ack->handle.*fn)(std::chrono::milliseconds(timeout_ms)));
+  });
 }
 
 void runCallback(zbd_done_fn fn, void* user_data, const Outcome& outcome) noexcept {
@@ -49,6 +48,7 @@ void runCallback(zbd_done_fn fn, void* user_data, const Outcome& outcome) noexce
 }  // namespace zerobusd::capi
 
 using zerobusd::capi::guarded;
+using zerobusd::capi::guardedFlag;
 using zerobusd::capi::invalidArgument;
 using zerobusd::capi::succeed;
 
@@ -60,41 +60,28 @@ size_t zbd_ack_size(const zbd_ack* ack) {
 }
 
 int zbd_ack_wait_durable(const zbd_ack* ack, uint32_t timeout_ms, zbd_error* err) {
-  return guarded(err, [&] {
-    return zerobusd::capi::wait(ack, timeout_ms, err, &zerobusd::AckHandle::waitDurable,
-                                "zbd_ack_wait_durable");
-  });
+  return zerobusd::capi::wait(ack, timeout_ms, err, &zerobusd::AckHandle::waitDurable,
+                              "zbd_ack_wait_durable");
 }
 
 int zbd_ack_wait_accepted(const zbd_ack* ack, uint32_t timeout_ms, zbd_error* err) {
-  return guarded(err, [&] {
-    return zerobusd::capi::wait(ack, timeout_ms, err, &zerobusd::AckHandle::waitAccepted,
-                                "zbd_ack_wait_accepted");
-  });
+  return zerobusd::capi::wait(ack, timeout_ms, err, &zerobusd::AckHandle::waitAccepted,
+                              "zbd_ack_wait_accepted");
 }
 
 int zbd_ack_wait(const zbd_ack* ack, uint32_t timeout_ms, zbd_error* err) {
-  return guarded(err, [&] {
-    return zerobusd::capi::wait(ack, timeout_ms, err, &zerobusd::AckHandle::wait, "zbd_ack_wait");
-  });
+  return zerobusd::capi::wait(ack, timeout_ms, err, &zerobusd::AckHandle::wait, "zbd_ack_wait");
 }
 
+// A callback's view is done (and was accepted) by construction.
 int zbd_ack_is_done(const zbd_ack* ack) {
-  try {
-    if (ack == nullptr) return 0;
-    return ack->borrowed != nullptr || ack->handle.isDone() ? 1 : 0;
-  } catch (...) {
-    return 0;
-  }
+  return guardedFlag(
+      [&] { return ack != nullptr && (ack->borrowed != nullptr || ack->handle.isDone()); });
 }
 
 int zbd_ack_is_accepted(const zbd_ack* ack) {
-  try {
-    if (ack == nullptr) return 0;
-    return ack->borrowed != nullptr || ack->handle.isAccepted() ? 1 : 0;
-  } catch (...) {
-    return 0;
-  }
+  return guardedFlag(
+      [&] { return ack != nullptr && (ack->borrowed != nullptr || ack->handle.isAccepted()); });
 }
 
 int zbd_ack_outcome(const zbd_ack* ack, zbd_outcome* out, zbd_error* err) {

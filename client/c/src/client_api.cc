@@ -61,10 +61,13 @@ int toClientOptions(const zbd_client_options& in, ClientOptions& out, zbd_error*
 }  // namespace zerobusd::capi
 
 using std::chrono::milliseconds;
+using zerobusd::capi::blocking;
 using zerobusd::capi::fail;
 using zerobusd::capi::guarded;
+using zerobusd::capi::guardedFlag;
 using zerobusd::capi::invalidArgument;
 using zerobusd::capi::refuseInCallback;
+using zerobusd::capi::report;
 using zerobusd::capi::succeed;
 
 extern "C" {
@@ -121,19 +124,13 @@ int zbd_client_open_table(zbd_client* client, const char* name, int record_type,
 }
 
 int zbd_client_flush(zbd_client* client, uint32_t timeout_ms, zbd_error* err) {
-  return guarded(err, [&] {
-    if (client == nullptr) return invalidArgument(err, "zbd_client_flush: client is NULL");
-    if (int refused = refuseInCallback(err, "zbd_client_flush"); refused != ZBD_OK) return refused;
-    zerobusd::Status flushed = client->client.flush(milliseconds(timeout_ms));
-    return flushed.ok() ? succeed(err) : fail(err, flushed.error());
-  });
+  return blocking(err, "zbd_client_flush", "client", client,
+                  [&] { return report(err, client->client.flush(milliseconds(timeout_ms))); });
 }
 
 int zbd_client_ping(zbd_client* client, uint32_t timeout_ms, uint64_t* rtt_ns, zbd_error* err) {
-  return guarded(err, [&] {
-    if (rtt_ns != nullptr) *rtt_ns = 0;
-    if (client == nullptr) return invalidArgument(err, "zbd_client_ping: client is NULL");
-    if (int refused = refuseInCallback(err, "zbd_client_ping"); refused != ZBD_OK) return refused;
+  if (rtt_ns != nullptr) *rtt_ns = 0;
+  return blocking(err, "zbd_client_ping", "client", client, [&] {
     zerobusd::Result<std::chrono::nanoseconds> rtt = client->client.ping(milliseconds(timeout_ms));
     if (!rtt.ok()) return fail(err, rtt.error());
     if (rtt_ns != nullptr) *rtt_ns = static_cast<uint64_t>(rtt.value().count());
@@ -163,20 +160,12 @@ int zbd_client_status(zbd_client* client, uint32_t timeout_ms, char** json_out, 
 }
 
 int zbd_client_is_connected(const zbd_client* client) {
-  try {
-    return client != nullptr && client->client.isConnected() ? 1 : 0;
-  } catch (...) {
-    return 0;
-  }
+  return guardedFlag([&] { return client != nullptr && client->client.isConnected(); });
 }
 
 int zbd_client_close(zbd_client* client, uint32_t timeout_ms, zbd_error* err) {
-  return guarded(err, [&] {
-    if (client == nullptr) return invalidArgument(err, "zbd_client_close: client is NULL");
-    if (int refused = refuseInCallback(err, "zbd_client_close"); refused != ZBD_OK) return refused;
-    zerobusd::Status closed = client->client.close(milliseconds(timeout_ms));
-    return closed.ok() ? succeed(err) : fail(err, closed.error());
-  });
+  return blocking(err, "zbd_client_close", "client", client,
+                  [&] { return report(err, client->client.close(milliseconds(timeout_ms))); });
 }
 
 void zbd_client_free(zbd_client* client) {

@@ -64,6 +64,10 @@ int invalidArgument(zbd_error* err, std::string_view message) {
 
 int succeed(zbd_error* err) { return fail(err, ZBD_OK, false, ""); }
 
+int report(zbd_error* err, const Status& status) {
+  return status.ok() ? succeed(err) : fail(err, status.error());
+}
+
 bool inCallback() { return t_callback_depth > 0; }
 CallbackScope::CallbackScope() { ++t_callback_depth; }
 CallbackScope::~CallbackScope() { --t_callback_depth; }

@@ -6,13 +6,14 @@
 // Thread affinity: handles are thread-safe (the C++ client's objects are; zbd_ack's cache has
 // its own mutex). The callback depth is per thread by design: it marks the thread that is
 // running a zbd_done_fn, which is exactly where blocking calls must be refused.
-// Error contract: nothing here throws out of a zbd_* function; guarded() turns any exception
-// into ZBD_ERR_INTERNAL.
+// Error contract: nothing here throws out of a zbd_* function; guarded() (and blocking(), which
+// uses it) turns any exception into ZBD_ERR_INTERNAL, guardedFlag() into 0.
 
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <new>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -67,6 +68,9 @@ class CallbackScope {
 // ZBD_ERR_INVALID_ARGUMENT for a blocking call made inside a callback, else ZBD_OK.
 int refuseInCallback(zbd_error* err, const char* what);
 
+// ZBD_OK (clearing `err`) for a successful Status, else its error.
+int report(zbd_error* err, const Status& status);
+
 // Runs `body` (which returns a zbd_error_code), converting any exception into an error.
 template <typename Body>
 int guarded(zbd_error* err, Body&& body) noexcept {
@@ -78,6 +82,31 @@ int guarded(zbd_error* err, Body&& body) noexcept {
     return fail(err, ZBD_ERR_INTERNAL, false, e.what());
   } catch (...) {
     return fail(err, ZBD_ERR_INTERNAL, false, "unknown exception");
+  }
+}
+
+// The frame of a zbd_* function that blocks on one handle: a NULL `handle` ("<what>:
+// <handle_name> is NULL") and a call from inside a zbd_done_fn are refused, then `body` runs
+// under guarded().
+template <typename Handle, typename Body>
+int blocking(zbd_error* err, const char* what, const char* handle_name, const Handle* handle,
+             Body&& body) noexcept {
+  return guarded(err, [&] {
+    if (handle == nullptr) {
+      return invalidArgument(err, std::string(what) + ": " + handle_name + " is NULL");
+    }
+    if (int refused = refuseInCallback(err, what); refused != ZBD_OK) return refused;
+    return std::forward<Body>(body)();
+  });
+}
+
+// Runs `predicate` for a zbd_* function that answers 1 or 0: an exception answers 0.
+template <typename Predicate>
+int guardedFlag(Predicate&& predicate) noexcept {
+  try {
+    return std::forward<Predicate>(predicate)() ? 1 : 0;
+  } catch (...) {
+    return 0;
   }
 }
 

@@ -67,11 +67,9 @@ int ingestOne(zbd_table* table, const void* record, size_t len, bool may_block, 
 }  // namespace zerobusd::capi
 
 using std::chrono::milliseconds;
-using zerobusd::capi::fail;
+using zerobusd::capi::blocking;
 using zerobusd::capi::guarded;
-using zerobusd::capi::invalidArgument;
-using zerobusd::capi::refuseInCallback;
-using zerobusd::capi::succeed;
+using zerobusd::capi::report;
 
 extern "C" {
 
@@ -112,21 +110,13 @@ int zbd_table_try_ingest_many(zbd_table* table, const void* const* records, cons
 }
 
 int zbd_table_flush(zbd_table* table, uint32_t timeout_ms, zbd_error* err) {
-  return guarded(err, [&] {
-    if (table == nullptr) return invalidArgument(err, "zbd_table_flush: table is NULL");
-    if (int refused = refuseInCallback(err, "zbd_table_flush"); refused != ZBD_OK) return refused;
-    zerobusd::Status flushed = table->table.flush(milliseconds(timeout_ms));
-    return flushed.ok() ? succeed(err) : fail(err, flushed.error());
-  });
+  return blocking(err, "zbd_table_flush", "table", table,
+                  [&] { return report(err, table->table.flush(milliseconds(timeout_ms))); });
 }
 
 int zbd_table_close(zbd_table* table, uint32_t timeout_ms, zbd_error* err) {
-  return guarded(err, [&] {
-    if (table == nullptr) return invalidArgument(err, "zbd_table_close: table is NULL");
-    if (int refused = refuseInCallback(err, "zbd_table_close"); refused != ZBD_OK) return refused;
-    zerobusd::Status closed = table->table.close(milliseconds(timeout_ms));
-    return closed.ok() ? succeed(err) : fail(err, closed.error());
-  });
+  return blocking(err, "zbd_table_close", "table", table,
+                  [&] { return report(err, table->table.close(milliseconds(timeout_ms))); });
 }
 
 void zbd_table_free(zbd_table* table) { delete table; }

@@ -1,11 +1,12 @@
 """What a stream keeps across its connections, without I/O: offsets, submissions not yet final,
-failures the application has not seen yet, records whose outcome a lost connection took away.
-Shared by the sync and asyncio transports (same thread affinity as ``Connection``)."""
+failures the application has not seen yet, records whose outcome a lost connection took away;
+and the steps of ingest, flush, close and reconnect that do not wait. Shared by the sync and
+asyncio transports, which add only the waiting (same thread affinity as ``Connection``)."""
 
 from collections import deque
 from typing import Deque, Dict, List, Optional
 
-from ._connection import Connection, Submission
+from ._connection import Connection, Flush, Submission
 from ._records import ChunkSpec, encode_records, make_chunks
 from .shared.definitions import AckCallback, RecordType, StreamState
 from .shared.errors import ErrorCode, NonRetriableException, ZerobusException, failures_error, make_error
@@ -46,12 +47,73 @@ class StreamCore:
     def log_warning(self, fmt, *args) -> None:
         self.logger.warning(fmt, *args)
 
+    # -- connections --
+
+    def install(self, conn: Connection) -> None:
+        """``conn`` (just opened) becomes the stream's connection."""
+        if self.closing:
+            raise make_error(ErrorCode.CLOSED, f"the stream to {self.table} was closed", retriable=False)
+        self.conn = conn
+        self.lost.clear()  # their acks already failed (CONNECTION_LOST); not resent
+        self.state = StreamState.OPENED
+
+    def usable_conn(self) -> Optional[Connection]:
+        """The connection to take records on, or None when it is lost and ``options.recovery``
+        lets the transport reconnect. Raises when the stream cannot take records."""
+        self.check_usable()
+        conn = self.conn
+        if conn.dead is None:
+            self.check_conn(conn)
+            return conn
+        if not self.options.recovery:
+            self.state = StreamState.FAILED
+            self.check_usable()
+        return None
+
+    def lose(self, conn: Connection, code: int, message: str) -> None:
+        """``conn`` ended (read error, EOF, protocol error): what it holds fails retriably, and
+        the stream's state follows if it is the current connection."""
+        if conn.dead is not None:
+            return
+        error = make_error(code, message, retriable=True)
+        if self.conn is conn:
+            self.connection_lost(error, code, message)
+        else:
+            conn.fail_all(error, code, message)
+
+    def recovery_failed(self, last: Optional[ZerobusException]) -> ZerobusException:
+        """The stream is FAILED; the error for the call that wanted the connection back."""
+        self.state = StreamState.FAILED
+        return make_error(
+            ErrorCode.NOT_CONNECTED,
+            f"cannot reconnect the stream to {self.table}: {last or 'recovery_timeout_ms ran out'}",
+            retriable=True,
+            cause=last,
+        )
+
     # -- ingest --
 
     def prepare(self, records: list, conn: Connection) -> List[ChunkSpec]:
         if not records:
             return []
         return make_chunks(encode_records(records, self.json_mode), conn.max_records, conn.max_frame_bytes)
+
+    def room_for(self, conn: Connection, specs: List[ChunkSpec]):
+        """A predicate: whether ``conn`` has room for ``specs`` now (the stream's own bound,
+        max_inflight_records / max_inflight_bytes, counting what is queued and in flight)."""
+        n = sum(s.count for s in specs)
+        nbytes = sum(s.nbytes for s in specs)
+        opts = self.options
+        return lambda: conn.has_room(n, nbytes, opts.max_inflight_records, opts.max_inflight_bytes)
+
+    def still_current(self, conn: Connection) -> bool:
+        """Just before submitting records prepared for ``conn``: raises unless the stream takes
+        records; False when ``conn`` was lost or replaced meanwhile (prepare them again)."""
+        self.check_usable()
+        if self.conn is not conn or conn.dead is not None:
+            return False
+        self.check_conn(conn)
+        return True
 
     def submit(self, specs: List[ChunkSpec], conn: Connection) -> Submission:
         count = sum(s.count for s in specs)
@@ -151,6 +213,63 @@ class StreamCore:
         self.unseen.pop(sub.offset, None)
         return failures_error(sub.failures, sub.count)
 
+    def check_offset(self, offset) -> None:
+        if not isinstance(offset, int) or offset < 0 or offset >= self.next_offset:
+            raise make_error(ErrorCode.INVALID_ARGUMENT, f"offset {offset!r} was never returned by this stream", retriable=False)
+
+    # -- flush, close --
+
+    def start_flush(self) -> "FlushWait":
+        """flush(): sends FLUSH on a live connection and marks the stream FLUSHING until
+        ``end_flush``. Raises if the stream is closed."""
+        if self.state == StreamState.CLOSED:
+            raise make_error(ErrorCode.CLOSED, f"the stream to {self.table} is closed", retriable=False)
+        conn = self.conn
+        target = self.next_offset
+        frame = conn.enqueue_flush() if conn.dead is None and not conn.draining else None
+        if self.state == StreamState.OPENED:
+            self.state = StreamState.FLUSHING
+        return FlushWait(self, conn, target, frame)
+
+    def end_flush(self) -> None:
+        if self.state == StreamState.FLUSHING:
+            self.state = StreamState.OPENED
+
+    def start_close(self) -> bool:
+        """close(): no more records, GOODBYE queued on a live connection. False if the stream
+        was closed already."""
+        if self.state == StreamState.CLOSED:
+            return False
+        self.closing = True
+        conn = self.conn
+        if conn is not None and conn.dead is None and not conn.goodbye_sent:
+            conn.enqueue_goodbye()
+        return True
+
+    def finish_close(self, conn: Optional[Connection]) -> None:
+        """After close() waited for ``conn`` to end: outcomes still missing fail, the stream is
+        CLOSED."""
+        if conn is not None and conn.dead is None:
+            message = "the stream was closed before the record's outcome arrived"
+            self.connection_lost(make_error(ErrorCode.CLOSED, message, retriable=False), ErrorCode.CONNECTION_LOST, message)
+        self.state = StreamState.CLOSED
+
+    # -- inspection --
+
+    def connection_info(self) -> dict:
+        conn = self.conn
+        return {
+            "connected": conn is not None and conn.dead is None,
+            "daemon_version": conn.daemon_version if conn else "",
+            "max_frame_bytes": conn.max_frame_bytes if conn else 0,
+            "max_records_per_frame": conn.max_records if conn else 0,
+            "window_records": conn.window_records if conn else 0,
+            "window_bytes": conn.window_bytes if conn else 0,
+        }
+
+    def unacked_records(self) -> List[bytes]:
+        return [r for batch in self.unacked_batches() for r in batch]
+
     def unacked_batches(self) -> List[list]:
         """Records without a durable ack or a rejection, grouped by ingest call, oldest first."""
         groups: Dict[int, list] = {}
@@ -183,3 +302,29 @@ class StreamCore:
     def check_conn(self, conn: Connection) -> None:
         if conn.draining:
             raise make_error(ErrorCode.SHUTTING_DOWN, "zerobusd is shutting down; the record was not taken", retriable=True)
+
+
+class FlushWait:
+    """One flush() call: what it waits for and what it raises then."""
+
+    __slots__ = ("core", "conn", "target", "frame")
+
+    def __init__(self, core: StreamCore, conn: Connection, target: int, frame: Optional[Flush]):
+        self.core = core
+        self.conn = conn
+        self.target = target  # every ingest call below this offset must be final
+        self.frame = frame  # the FLUSH sent, None when the connection could take none
+
+    def complete(self) -> bool:
+        """The FLUSH came back (or its connection ended) and every earlier call is final."""
+        fl = self.frame
+        return (fl is None or fl.done or self.conn.dead is not None) and self.core.low_pending() >= self.target
+
+    def error(self) -> Optional[ZerobusException]:
+        """Once complete: failures nobody has seen yet, else the daemon's FLUSHED error."""
+        err = self.core.take_unseen(self.target)
+        fl = self.frame
+        if err is None and fl is not None and fl.code and self.conn.dead is None:
+            err = make_error(fl.code, f"flush failed: {fl.message}")
+        return err
+

@@ -11,10 +11,11 @@ import logging
 from typing import List, Optional
 
 from .. import _wire as w
+from .._api_base import AckBase, StreamBase
 from .._connection import Connection, ConnectionEnded, Submission
 from .._handshake import Handshake, protocol_error
-from .._stream_core import StreamCore
-from ..shared.definitions import StreamState, default_client_name
+from .._recovery import RecoveryPlan
+from ..shared.definitions import StreamState
 from ..shared.errors import ErrorCode, ZerobusException, failures_error, make_error
 
 logger = logging.getLogger("zerobusd")
@@ -87,36 +88,21 @@ class _Protocol(asyncio.Protocol):
         self.stream._pump()
 
 
-class RecordAcknowledgment:
+class RecordAcknowledgment(AckBase):
     """The outcome of one ingest call. Awaitable: ``await ack`` is ``await ack.wait_for_ack()``,
     which returns the offset once every record is durable and raises if any failed (as the
     official SDK's awaitable). Extras: ``wait_accepted()``, ``failures``, ``is_accepted()``."""
 
-    __slots__ = ("_stream", "_sub")
-
-    def __init__(self, stream: "ZerobusStream", sub: Submission):
-        self._stream = stream
-        self._sub = sub
+    __slots__ = ()
 
     def __await__(self):
         return self.wait_for_ack().__await__()
 
     @property
-    def offset(self) -> int:
-        return self._sub.offset
-
-    @property
-    def record_count(self) -> int:
-        return self._sub.count
-
-    @property
     def failures(self):
         return list(self._sub.failures)
 
-    def is_done(self) -> bool:
-        return self._sub.done
-
-    done = is_done
+    done = AckBase.is_done
 
     def is_accepted(self) -> bool:
         return self._stream._core.is_accepted(self._sub)
@@ -155,24 +141,16 @@ class RecordAcknowledgment:
             self._sub.callbacks = []
         self._sub.callbacks.append((fn, self))
 
-    def __repr__(self) -> str:
-        state = "done" if self._sub.done else "pending"
-        return f"RecordAcknowledgment(offset={self._sub.offset}, records={self._sub.count}, {state})"
 
-
-class ZerobusStream:
+class ZerobusStream(StreamBase):
     """An asyncio stream to one table through zerobusd. Made by ``await sdk.create_stream(...)``."""
 
     def __init__(self, socket_path: str, table_properties, options, client_name: Optional[str]):
-        self._path = socket_path
-        self._core = StreamCore(table_properties, options, logger)
-        self._client_name = options.client_name or client_name or default_client_name()
+        super().__init__(socket_path, table_properties, options, client_name)
         self._proto: Optional[_Protocol] = None
         self._progress: List[asyncio.Future] = []
         self._pump_scheduled = False
         self._recovering: Optional[asyncio.Future] = None
-        self.table_properties = table_properties
-        self.options = options
 
     # -- connection management --
 
@@ -211,13 +189,12 @@ class ZerobusStream:
 
     def _install(self, proto: _Protocol) -> None:
         core = self._core
-        if core.closing:
+        try:
+            core.install(proto.conn)
+        except ZerobusException:  # closed meanwhile
             proto.transport.abort()
-            raise make_error(ErrorCode.CLOSED, f"the stream to {core.table} was closed", retriable=False)
+            raise
         self._proto = proto
-        core.conn = proto.conn
-        core.lost.clear()  # their acks already failed (CONNECTION_LOST); not resent
-        core.state = StreamState.OPENED
         if proto.transport.is_closing():  # lost between the handshake and now
             self._on_lost(proto, None)
         if proto.conn.dead is not None:
@@ -244,14 +221,8 @@ class ZerobusStream:
         self._progressed()
 
     def _lose(self, proto: _Protocol, code: int, message: str) -> None:
-        conn = proto.conn
-        if conn is None or conn.dead is not None:
-            return
-        error = make_error(code, message, retriable=True)
-        if self._core.conn is conn:
-            self._core.connection_lost(error, code, message)
-        else:
-            conn.fail_all(error, code, message)
+        if proto.conn is not None:
+            self._core.lose(proto.conn, code, message)
 
     def _progressed(self) -> None:
         """After frames or a lost connection: wake waiters, run callbacks, write what now fits."""
@@ -287,16 +258,10 @@ class ZerobusStream:
             asyncio.get_running_loop().call_soon(self._pump)
 
     async def _usable_conn(self) -> Connection:
-        core = self._core
-        core.check_usable()
-        conn = core.conn
-        if conn.dead is None:
-            core.check_conn(conn)
+        conn = self._core.usable_conn()
+        if conn is not None:
             return conn
-        if not core.options.recovery:
-            core.state = StreamState.FAILED
-            core.check_usable()
-        return await self._recover(conn)
+        return await self._recover(self._core.conn)
 
     async def _recover(self, old: Connection) -> Connection:
         core = self._core
@@ -318,37 +283,25 @@ class ZerobusStream:
 
     async def _reconnect(self) -> Connection:
         core = self._core
-        opts = core.options
         loop = asyncio.get_running_loop()
         core.state = StreamState.RECOVERING
-        attempts = max(1, opts.recovery_retries)
-        budget = opts.recovery_timeout_ms / 1000 if opts.recovery_timeout_ms > 0 else float("inf")
-        deadline = loop.time() + budget
-        last: Optional[ZerobusException] = None
-        for attempt in range(attempts):
-            remaining = deadline - loop.time()
-            if attempt and remaining > 0:
-                await asyncio.sleep(min(opts.recovery_backoff_ms / 1000, remaining))  # the SDK's backoff
-                remaining = deadline - loop.time()
-            if remaining <= 0:
+        plan = RecoveryPlan(core.options, loop.time())
+        for pause in plan.pauses(loop.time):
+            if pause:
+                await asyncio.sleep(pause)  # the SDK's backoff
+            timeout = plan.timeout(loop.time())
+            if timeout <= 0:
                 break
             try:
-                proto = await self._connect(min(opts.connect_timeout_ms / 1000, remaining))
+                proto = await self._connect(timeout)
             except ZerobusException as e:
-                last = e
-                if not e.retriable:
-                    break
-                continue
+                if plan.failed(e):
+                    continue
+                break
             self._install(proto)
             logger.info("zerobusd: stream to %s reconnected", core.table)
             return proto.conn
-        core.state = StreamState.FAILED
-        raise make_error(
-            ErrorCode.NOT_CONNECTED,
-            f"cannot reconnect the stream to {core.table}: {last or 'recovery_timeout_ms ran out'}",
-            retriable=True,
-            cause=last,
-        )
+        raise core.recovery_failed(plan.last)
 
     # -- waiting --
 
@@ -374,24 +327,19 @@ class ZerobusStream:
 
     async def _ingest(self, records: list) -> Submission:
         core = self._core
-        opts = core.options
         while True:
             conn = await self._usable_conn()
             specs = core.prepare(records, conn)
-            n = sum(s.count for s in specs)
-            nbytes = sum(s.nbytes for s in specs)
-            if not conn.has_room(n, nbytes, opts.max_inflight_records, opts.max_inflight_bytes):
+            has_room = core.room_for(conn, specs)
+            if not has_room():
                 await self._wait_until(
-                    lambda: conn.dead is not None or core.closing
-                    or conn.has_room(n, nbytes, opts.max_inflight_records, opts.max_inflight_bytes),
-                    opts.ingest_block_timeout_ms / 1000,
+                    lambda: conn.dead is not None or core.closing or has_room(),
+                    core.options.ingest_block_timeout_ms / 1000,
                     "waiting for room in the stream (the record was not taken)",
                     code=ErrorCode.WOULD_BLOCK,
                 )
-            core.check_usable()
-            if core.conn is not conn or conn.dead is not None:
+            if not core.still_current(conn):
                 continue  # lost or reconnected meanwhile: encode again for the live connection
-            core.check_conn(conn)
             sub = core.submit(specs, conn)
             self._kick()
             proto = self._proto
@@ -405,7 +353,6 @@ class ZerobusStream:
         """Never awaits: raises WOULD_BLOCK when the stream is full and NOT_CONNECTED when its
         connection is down (an awaited call reconnects)."""
         core = self._core
-        opts = core.options
         core.check_usable()
         conn = core.conn
         if conn.dead is not None:
@@ -414,7 +361,7 @@ class ZerobusStream:
             )
         core.check_conn(conn)
         specs = core.prepare(records, conn)
-        if not conn.has_room(sum(s.count for s in specs), sum(s.nbytes for s in specs), opts.max_inflight_records, opts.max_inflight_bytes):
+        if not core.room_for(conn, specs)():
             raise make_error(ErrorCode.WOULD_BLOCK, "the stream is full; the record was not taken", retriable=True)
         sub = core.submit(specs, conn)
         self._kick()
@@ -450,8 +397,7 @@ class ZerobusStream:
 
     async def wait_for_offset(self, offset: int, timeout_sec: Optional[float] = None) -> None:
         core = self._core
-        if not isinstance(offset, int) or offset < 0 or offset >= core.next_offset:
-            raise make_error(ErrorCode.INVALID_ARGUMENT, f"offset {offset!r} was never returned by this stream", retriable=False)
+        core.check_offset(offset)
         await self._wait_until(lambda: core.low_pending() > offset, timeout_sec, f"offset {offset}")
         err = core.take_unseen(offset + 1)
         if err is not None:
@@ -459,48 +405,28 @@ class ZerobusStream:
 
     async def flush(self) -> None:
         core = self._core
-        if core.state == StreamState.CLOSED:
-            raise make_error(ErrorCode.CLOSED, f"the stream to {core.table} is closed", retriable=False)
-        conn = core.conn
-        target = core.next_offset
-        fl = None
-        if conn.dead is None and not conn.draining:
-            fl = conn.enqueue_flush()
+        flushing = core.start_flush()
+        if flushing.frame is not None:
             self._pump()
-        if core.state == StreamState.OPENED:
-            core.state = StreamState.FLUSHING
         try:
-            await self._wait_until(
-                lambda: (fl is None or fl.done or conn.dead is not None) and core.low_pending() >= target,
-                None,
-                "flush (flush_timeout_ms)",
-            )
+            await self._wait_until(flushing.complete, None, "flush (flush_timeout_ms)")
         finally:
-            if core.state == StreamState.FLUSHING:
-                core.state = StreamState.OPENED
-        err = core.take_unseen(target)
-        if err is None and fl is not None and fl.code and conn.dead is None:
-            err = make_error(fl.code, f"flush failed: {fl.message}")
+            core.end_flush()
+        err = flushing.error()
         if err is not None:
             raise err
 
     async def close(self) -> None:
         core = self._core
-        if core.state == StreamState.CLOSED:
+        if not core.start_close():
             return
-        core.closing = True
+        self._pump()  # GOODBYE
         conn = core.conn
-        if conn is not None and conn.dead is None and not conn.goodbye_sent:
-            conn.enqueue_goodbye()
-            self._pump()
         try:
             await self._wait_until(lambda: conn is None or conn.dead is not None, None, "close")
         except ZerobusException:
             pass
-        if conn is not None and conn.dead is None:
-            message = "the stream was closed before the record's outcome arrived"
-            core.connection_lost(make_error(ErrorCode.CLOSED, message, retriable=False), ErrorCode.CONNECTION_LOST, message)
-        core.state = StreamState.CLOSED
+        core.finish_close(conn)
         if self._proto is not None and self._proto.transport is not None:
             self._proto.transport.close()
         self._progressed()
@@ -510,28 +436,12 @@ class ZerobusStream:
 
     # -- inspection --
 
-    def get_state(self) -> StreamState:
-        return self._core.state
-
-    @property
-    def stream_id(self) -> str:
-        conn = self._core.conn
-        return f"zerobusd:{self._core.table}:{conn.handle if conn else 0}"
-
     @property
     def connection_info(self) -> dict:
-        conn = self._core.conn
-        return {
-            "connected": conn is not None and conn.dead is None,
-            "daemon_version": conn.daemon_version if conn else "",
-            "max_frame_bytes": conn.max_frame_bytes if conn else 0,
-            "max_records_per_frame": conn.max_records if conn else 0,
-            "window_records": conn.window_records if conn else 0,
-            "window_bytes": conn.window_bytes if conn else 0,
-        }
+        return self._core.connection_info()
 
     async def get_unacked_records(self) -> List[bytes]:
-        return [r for batch in self._core.unacked_batches() for r in batch]
+        return self._core.unacked_records()
 
     async def get_unacked_batches(self) -> List[List[bytes]]:
         return self._core.unacked_batches()

@@ -72,6 +72,14 @@ def default_retriable(code: int) -> bool:
     return code in _RETRIABLE
 
 
+def _known_code(code: int) -> int:
+    """``code`` as an ``ErrorCode``, or the plain int for a code this client does not know."""
+    try:
+        return ErrorCode(code)
+    except ValueError:
+        return code
+
+
 class RecordFailure:
     """Records ``first_index .. first_index + count - 1`` of one ingest call failed.
 
@@ -86,10 +94,7 @@ class RecordFailure:
     def __init__(self, first_index: int, count: int, code: int, message: str, retriable: bool):
         self.first_index = first_index
         self.count = count
-        try:
-            self.code = ErrorCode(code)
-        except ValueError:
-            self.code = code
+        self.code = _known_code(code)
         self.code_name = code_name(code)
         self.message = message
         self.retriable = retriable
@@ -122,10 +127,7 @@ class ZerobusException(Exception):
     ):
         super().__init__(message)
         self.cause = cause
-        try:
-            self.code = ErrorCode(code)
-        except ValueError:
-            self.code = code
+        self.code = _known_code(code)
         self.code_name = code_name(code)
         self.failures: List[RecordFailure] = list(failures)
 

@@ -15,30 +15,18 @@
 
 from typing import Optional
 
-from ..shared import (
-    AckCallback,
-    HeadersProvider,
-    NonRetriableException,
-    RecordType,
-    StreamConfigurationOptions,
-    StreamState,
-    TableProperties,
-    ZerobusException,
-)
-from ..shared.definitions import resolve_socket_path
+from .. import _api_base
+from .._api_base import *  # noqa: F401,F403 - the shared types (_api_base.__all__), re-exported
+from ..shared import HeadersProvider, StreamConfigurationOptions, TableProperties, ZerobusException
 from ._stream import RecordAcknowledgment, ZerobusStream, logger
 
 
-class ZerobusSdk:
+class ZerobusSdk(_api_base.SdkBase):
     """Entry point: makes streams through the local zerobusd.
 
     ``socket_path``: the daemon's Unix socket; None means $ZEROBUSD_SOCKET, else
     /run/zerobusd/zerobusd.sock. ``client_name`` is shown in the daemon's logs and metrics.
     """
-
-    def __init__(self, socket_path: Optional[str] = None, *, client_name: Optional[str] = None):
-        self.socket_path = resolve_socket_path(socket_path)
-        self.client_name = client_name
 
     def create_stream(
         self,
@@ -57,9 +45,7 @@ class ZerobusSdk:
         credentials. Raises NonRetriableException for an unknown table or a record type the
         table does not take, ZerobusException when zerobusd cannot be reached.
         """
-        if table_properties is None:
-            raise ValueError("table_properties is required")
-        stream = ZerobusStream(self.socket_path, table_properties, options or StreamConfigurationOptions(), self.client_name)
+        stream = self._new_stream(ZerobusStream, table_properties, options)
         stream._start()
         return stream
 
@@ -78,16 +64,5 @@ class ZerobusSdk:
         return stream
 
 
-__all__ = [
-    "AckCallback",
-    "HeadersProvider",
-    "NonRetriableException",
-    "RecordAcknowledgment",
-    "RecordType",
-    "StreamConfigurationOptions",
-    "StreamState",
-    "TableProperties",
-    "ZerobusException",
-    "ZerobusSdk",
-    "ZerobusStream",
-]
+__all__ = ["RecordAcknowledgment", "ZerobusSdk", "ZerobusStream"]
+__all__ += _api_base.__all__

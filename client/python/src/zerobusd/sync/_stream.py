@@ -14,10 +14,12 @@ import time
 from typing import List, Optional
 
 from .. import _wire as w
+from .._api_base import AckBase, StreamBase
 from .._connection import Connection, ConnectionEnded, Submission
 from .._handshake import Handshake, protocol_error
+from .._recovery import RecoveryPlan
 from .._stream_core import StreamCore
-from ..shared.definitions import StreamState, default_client_name
+from ..shared.definitions import StreamState
 from ..shared.errors import ErrorCode, ZerobusException, failures_error, make_error
 
 logger = logging.getLogger("zerobusd")
@@ -77,7 +79,7 @@ def connect(core: StreamCore, path: str, timeout_s: float, client_name: str):
         raise make_error(ErrorCode.NOT_CONNECTED, f"connection to zerobusd at {path} failed: {e}", retriable=True) from e
 
 
-class RecordAcknowledgment:
+class RecordAcknowledgment(AckBase):
     """The outcome of one ingest call (one record, or a batch from ``ingest_records``).
 
     ``wait_for_ack()`` is the official SDK's: it returns the call's offset once every record is
@@ -85,28 +87,13 @@ class RecordAcknowledgment:
     extras: ``wait_accepted()``, ``failures``, ``is_accepted()``, ``record_count``.
     """
 
-    __slots__ = ("_stream", "_sub")
-
-    def __init__(self, stream: "ZerobusStream", sub: Submission):
-        self._stream = stream
-        self._sub = sub
-
-    @property
-    def offset(self) -> int:
-        return self._sub.offset
-
-    @property
-    def record_count(self) -> int:
-        return self._sub.count
+    __slots__ = ()
 
     @property
     def failures(self):
         """RecordFailure list (by index within the call); final once is_done()."""
         with self._stream._cond:
             return list(self._sub.failures)
-
-    def is_done(self) -> bool:
-        return self._sub.done
 
     def is_accepted(self) -> bool:
         with self._stream._cond:
@@ -143,27 +130,19 @@ class RecordAcknowledgment:
                 return
         fn(self)
 
-    def __repr__(self) -> str:
-        state = "done" if self._sub.done else "pending"
-        return f"RecordAcknowledgment(offset={self._sub.offset}, records={self._sub.count}, {state})"
 
-
-class ZerobusStream:
+class ZerobusStream(StreamBase):
     """A stream to one table through zerobusd (one connection, one handle). Made by
     ``ZerobusSdk.create_stream``."""
 
     def __init__(self, socket_path: str, table_properties, options, client_name: Optional[str]):
-        self._path = socket_path
-        self._core = StreamCore(table_properties, options, logger)
-        self._client_name = options.client_name or client_name or default_client_name()
+        super().__init__(socket_path, table_properties, options, client_name)
         self._cond = threading.Condition(threading.Lock())
         self._recover_lock = threading.Lock()
         self._io_idents = set()  # reader threads: they must never block on the stream
         self._sock_lock = threading.Lock()
         self._sock: Optional[socket.socket] = None
         self._threads: List[threading.Thread] = []
-        self.table_properties = table_properties
-        self.options = options
 
     # -- connection management --
 
@@ -174,12 +153,11 @@ class ZerobusStream:
     def _install(self, conn: Connection, sock: socket.socket, leftover) -> None:
         core = self._core
         with self._cond:
-            if core.closing:
+            try:
+                core.install(conn)
+            except ZerobusException:  # closed meanwhile
                 sock.close()
-                raise make_error(ErrorCode.CLOSED, f"the stream to {core.table} was closed", retriable=False)
-            core.conn = conn
-            core.lost.clear()  # their acks already failed (CONNECTION_LOST); not resent
-            core.state = StreamState.OPENED
+                raise
             self._sock = sock
             try:
                 for frame_type, payload in leftover:
@@ -240,12 +218,7 @@ class ZerobusStream:
             message = f"the connection to zerobusd broke: {e}"
         self._shutdown(sock)  # wakes the writer if it is blocked in sendall
         with self._cond:
-            if conn.dead is None:
-                error = make_error(code, message, retriable=True)
-                if core.conn is conn:
-                    core.connection_lost(error, code, message)
-                else:
-                    conn.fail_all(error, code, message)
+            core.lose(conn, code, message)
             done = core.drain_completed()
             self._cond.notify_all()
         if done:
@@ -274,21 +247,16 @@ class ZerobusStream:
     def _usable_conn(self) -> Connection:
         core = self._core
         with self._cond:
-            core.check_usable()
-            conn = core.conn
-            if conn.dead is None:
-                core.check_conn(conn)
+            conn = core.usable_conn()
+            if conn is not None:
                 return conn
-            if not core.options.recovery:
-                core.state = StreamState.FAILED
-                core.check_usable()
-        return self._recover(conn)
+            lost = core.conn
+        return self._recover(lost)
 
     def _recover(self, old: Connection) -> Connection:
         """Reconnects after a lost connection (options.recovery): up to recovery_retries attempts
         recovery_backoff_ms apart, all within recovery_timeout_ms."""
         core = self._core
-        opts = core.options
         with self._recover_lock:
             with self._cond:
                 core.check_usable()
@@ -296,37 +264,25 @@ class ZerobusStream:
                     return core.conn
                 core.state = StreamState.RECOVERING
             self._join_threads()
-            attempts = max(1, opts.recovery_retries)
-            budget = opts.recovery_timeout_ms / 1000 if opts.recovery_timeout_ms > 0 else float("inf")
-            deadline = time.monotonic() + budget
-            last: Optional[ZerobusException] = None
-            for attempt in range(attempts):
-                remaining = deadline - time.monotonic()
-                if attempt and remaining > 0:
-                    time.sleep(min(opts.recovery_backoff_ms / 1000, remaining))  # the SDK's backoff
-                    remaining = deadline - time.monotonic()
-                if remaining <= 0:
+            plan = RecoveryPlan(core.options, time.monotonic())
+            for pause in plan.pauses(time.monotonic):
+                if pause:
+                    time.sleep(pause)  # the SDK's backoff
+                timeout = plan.timeout(time.monotonic())
+                if timeout <= 0:
                     break
                 try:
-                    conn, sock, leftover = connect(
-                        core, self._path, min(opts.connect_timeout_ms / 1000, remaining), self._client_name
-                    )
+                    conn, sock, leftover = connect(core, self._path, timeout, self._client_name)
                 except ZerobusException as e:
-                    last = e
-                    if not e.retriable:
-                        break
-                    continue
+                    if plan.failed(e):
+                        continue
+                    break
                 self._install(conn, sock, leftover)
                 logger.info("zerobusd: stream to %s reconnected", core.table)
                 return conn
             with self._cond:
-                core.state = StreamState.FAILED
-            raise make_error(
-                ErrorCode.NOT_CONNECTED,
-                f"cannot reconnect the stream to {core.table}: {last or 'recovery_timeout_ms ran out'}",
-                retriable=True,
-                cause=last,
-            )
+                error = core.recovery_failed(plan.last)
+            raise error
 
     def _join_threads(self) -> None:
         me = threading.current_thread()
@@ -354,34 +310,29 @@ class ZerobusStream:
 
     def _ingest(self, records: list) -> Submission:
         core = self._core
-        opts = core.options
+        block_ms = core.options.ingest_block_timeout_ms
         while True:
             conn = self._usable_conn()
             specs = core.prepare(records, conn)  # encoding, outside the lock
-            n = sum(s.count for s in specs)
-            nbytes = sum(s.nbytes for s in specs)
+            has_room = core.room_for(conn, specs)
             with self._cond:
-                core.check_usable()
-                if core.conn is not conn or conn.dead is not None:
+                if not core.still_current(conn):
                     continue  # reconnected or lost meanwhile: encode again for the live connection
-                core.check_conn(conn)
-                if not conn.has_room(n, nbytes, opts.max_inflight_records, opts.max_inflight_bytes):
+                if not has_room():
                     if threading.get_ident() in self._io_idents:
                         raise make_error(ErrorCode.WOULD_BLOCK, "the stream is full; an ack callback cannot wait", retriable=True)
-                    deadline = time.monotonic() + opts.ingest_block_timeout_ms / 1000
-                    while conn.dead is None and not conn.has_room(n, nbytes, opts.max_inflight_records, opts.max_inflight_bytes):
+                    deadline = time.monotonic() + block_ms / 1000
+                    while conn.dead is None and not has_room():
                         remaining = deadline - time.monotonic()
                         if remaining <= 0:
                             raise make_error(
                                 ErrorCode.WOULD_BLOCK,
-                                f"the stream stayed full for {opts.ingest_block_timeout_ms} ms; the record was not taken",
+                                f"the stream stayed full for {block_ms} ms; the record was not taken",
                                 retriable=True,
                             )
                         self._cond.wait(remaining)
-                    core.check_usable()
-                    if conn.dead is not None:
+                    if not core.still_current(conn):
                         continue
-                    core.check_conn(conn)
                 sub = core.submit(specs, conn)
                 self._cond.notify_all()
                 return sub
@@ -418,8 +369,7 @@ class ZerobusStream:
         """Waits until every ingest call up to ``offset`` is final; raises for failed records
         among them that no one has seen yet."""
         core = self._core
-        if not isinstance(offset, int) or offset < 0 or offset >= core.next_offset:
-            raise make_error(ErrorCode.INVALID_ARGUMENT, f"offset {offset!r} was never returned by this stream", retriable=False)
+        core.check_offset(offset)
         self._wait(lambda: core.low_pending() > offset, timeout_sec, f"offset {offset}")
         with self._cond:
             err = core.take_unseen(offset + 1)
@@ -433,18 +383,11 @@ class ZerobusStream:
         timeout = self.options.flush_timeout_ms / 1000
         deadline = time.monotonic() + timeout
         with self._cond:
-            if core.state == StreamState.CLOSED:
-                raise make_error(ErrorCode.CLOSED, f"the stream to {core.table} is closed", retriable=False)
-            conn = core.conn
-            target = core.next_offset
-            fl = None
-            if conn.dead is None and not conn.draining:
-                fl = conn.enqueue_flush()
+            flushing = core.start_flush()
+            if flushing.frame is not None:
                 self._cond.notify_all()
-            if core.state == StreamState.OPENED:
-                core.state = StreamState.FLUSHING
             try:
-                while not ((fl is None or fl.done or conn.dead is not None) and core.low_pending() >= target):
+                while not flushing.complete():
                     if threading.get_ident() in self._io_idents:
                         raise make_error(ErrorCode.WOULD_BLOCK, "cannot flush inside an ack callback", retriable=True)
                     remaining = deadline - time.monotonic()
@@ -454,11 +397,8 @@ class ZerobusStream:
                         )
                     self._cond.wait(remaining)
             finally:
-                if core.state == StreamState.FLUSHING:
-                    core.state = StreamState.OPENED
-            err = core.take_unseen(target)
-            if err is None and fl is not None and fl.code and conn.dead is None:
-                err = make_error(fl.code, f"flush failed: {fl.message}")
+                core.end_flush()
+            err = flushing.error()
         if err is not None:
             raise err
 
@@ -469,23 +409,17 @@ class ZerobusStream:
         timeout = self.options.flush_timeout_ms / 1000
         deadline = time.monotonic() + timeout
         with self._cond:
-            if core.state == StreamState.CLOSED:
+            if not core.start_close():
                 return
-            core.closing = True
+            self._cond.notify_all()  # the writer sends GOODBYE
             conn = core.conn
-            if conn is not None and conn.dead is None and not conn.goodbye_sent:
-                conn.enqueue_goodbye()
-                self._cond.notify_all()
             in_callback = threading.get_ident() in self._io_idents
             while conn is not None and conn.dead is None and not in_callback:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
-            if conn is not None and conn.dead is None:
-                message = "the stream was closed before the record's outcome arrived"
-                core.connection_lost(make_error(ErrorCode.CLOSED, message, retriable=False), ErrorCode.CONNECTION_LOST, message)
-            core.state = StreamState.CLOSED
+            core.finish_close(conn)
             done = core.drain_completed()
             err = core.take_unseen(core.next_offset)
             self._cond.notify_all()
@@ -499,33 +433,17 @@ class ZerobusStream:
 
     # -- inspection --
 
-    def get_state(self) -> StreamState:
-        return self._core.state
-
-    @property
-    def stream_id(self) -> str:
-        conn = self._core.conn
-        return f"zerobusd:{self._core.table}:{conn.handle if conn else 0}"
-
     @property
     def connection_info(self) -> dict:
         """What the daemon announced (WELCOME, latest WINDOW) on the current connection."""
         with self._cond:
-            conn = self._core.conn
-            return {
-                "connected": conn is not None and conn.dead is None,
-                "daemon_version": conn.daemon_version if conn else "",
-                "max_frame_bytes": conn.max_frame_bytes if conn else 0,
-                "max_records_per_frame": conn.max_records if conn else 0,
-                "window_records": conn.window_records if conn else 0,
-                "window_bytes": conn.window_bytes if conn else 0,
-            }
+            return self._core.connection_info()
 
     def get_unacked_records(self) -> List[bytes]:
         """Records without an outcome yet (queued or in flight) or whose outcome a lost
         connection took with it, oldest first. Rejected records are not included."""
         with self._cond:
-            return [r for batch in self._core.unacked_batches() for r in batch]
+            return self._core.unacked_records()
 
     def get_unacked_batches(self) -> List[List[bytes]]:
         with self._cond:
