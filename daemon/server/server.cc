@@ -60,7 +60,14 @@ Server::~Server() {
   if (drain_timer_) loop_.cancelTimer(*drain_timer_);
   if (exporter_) exporter_->stop();
   life_.reset();
+  // Close the connections, not just drop the sessions: an open connection keeps itself (and
+  // its socket handle) alive until its close callback, so without this it would outlive the
+  // daemon (a leak, and a loop that cannot close). Moved out first: closing calls back into
+  // sessions_.
+  auto sessions = std::move(sessions_);
   sessions_.clear();
+  for (auto& [id, session] : sessions) session->close("daemon stopped");
+  sessions.clear();
   tables_.clear();  // streams and token sources, before the fetcher
   retired_.clear();
   fetcher_.reset();
