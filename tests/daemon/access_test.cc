@@ -9,10 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <sstream>
 #include <thread>
-
-#include <httplib.h>
 
 #include "tests/daemon/daemon_fixture.h"
 
@@ -31,24 +28,6 @@ constexpr int kChildHelloFailed = 11;
 constexpr int kChildNotDurable = 12;
 constexpr int kChildBadSetup = 13;
 constexpr int kChildOpenRefusedBase = 20;  // + the OPEN_RESULT's error code
-
-std::vector<std::string> events(int first, int count) {
-  std::vector<std::string> out;
-  for (int i = first; i < first + count; ++i) out.push_back(Json{{"id", i}, {"kind", "k"}}.dump());
-  return out;
-}
-
-// The fatal ERROR that ends a connection (nullopt if it ended without one or in time).
-std::optional<f::ErrorFrame> fatalError(RawClient& client, std::string* storage,
-                                        std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-  auto frame = client.readUntil([](const RawFrame& fr) { return fr.type == f::FrameType::kError; }, limit);
-  if (!frame) return std::nullopt;
-  *storage = frame->payload;
-  f::ErrorFrame error;
-  f::ErrorCode parse_error{};
-  if (!f::parseError(*storage, &error, &parse_error)) return std::nullopt;
-  return error;
-}
 
 // Runs this test binary again as PeerChild.Run under another uid: it connects to `socket`,
 // opens `table` and writes a few JSON records. Returns the child's exit code.
@@ -82,19 +61,13 @@ TEST(PeerChild, Run) {
   f::ErrorCode refused{};
   uint32_t handle = client.open(table, f::RecordType::kJson, &refused);
   if (handle == 0) std::_Exit(kChildOpenRefusedBase + static_cast<int>(refused));
-  if (!client.sendRecords(handle, 0, events(0, 5)) || !client.waitDurable(handle, 5)) std::_Exit(kChildNotDurable);
+  if (!client.sendRecords(handle, 0, eventRecords(0, 5)) || !client.waitDurable(handle, 5)) std::_Exit(kChildNotDurable);
   std::_Exit(0);
 }
 
 class AccessTest : public DaemonTest {
  protected:
-  std::string metrics() {
-    int port = 0;
-    loop_->runSync([&] { port = server_->metricsPort(); });
-    httplib::Client http("127.0.0.1", port);
-    auto res = http.Get("/metrics");
-    return res ? res->body : "";
-  }
+  std::string metrics() { return metricsText(); }
 };
 
 TEST_F(AccessTest, AnotherUidIsHeldBySocketModeThenByTheTablesAllowList) {
@@ -135,7 +108,7 @@ TEST_F(AccessTest, HandlesPerConnectionAreLimited) {
   EXPECT_EQ(client.open(kAirQuality, f::RecordType::kProto, &refused), 0u);
   EXPECT_EQ(refused, f::ErrorCode::kLimitExceeded);
   // The connection and its handles still work.
-  ASSERT_TRUE(client.sendRecords(second, 0, events(0, 3)));
+  ASSERT_TRUE(client.sendRecords(second, 0, eventRecords(0, 3)));
   ASSERT_TRUE(client.waitDurable(second, 3));
 }
 
@@ -151,7 +124,7 @@ TEST_F(AccessTest, AFrameTricklingInIsDroppedAndOthersGoOn) {
   std::string frame;
   f::RecordsEncoder encoder;
   encoder.begin(frame, handle, 0);
-  for (const auto& record : events(1000, 20)) encoder.add(frame, record);
+  for (const auto& record : eventRecords(1000, 20)) encoder.add(frame, record);
   encoder.finish(frame);
   // One byte every 50 ms: each byte is progress, but the frame never completes in time.
   std::atomic<bool> stop{false};
@@ -170,7 +143,7 @@ TEST_F(AccessTest, AFrameTricklingInIsDroppedAndOthersGoOn) {
   EXPECT_TRUE(error->retriable);
   EXPECT_NE(std::string(error->message).find("incomplete"), std::string::npos) << error->message;
 
-  ASSERT_TRUE(good.sendRecords(good_handle, 0, events(0, 10)));
+  ASSERT_TRUE(good.sendRecords(good_handle, 0, eventRecords(0, 10)));
   ASSERT_TRUE(good.waitDurable(good_handle, 10));
   EXPECT_EQ(counters(kEvents).landed_records, 10u);
   EXPECT_NE(metrics().find("zerobusd_protocol_errors_total{reason=\"frame_timeout\"} 1"), std::string::npos);
@@ -204,7 +177,7 @@ TEST_F(AccessTest, IdleConnectionsAreClosedOnlyWhenNothingIsPending) {
   ASSERT_TRUE(client.hello());
   uint32_t handle = client.open(kEvents, f::RecordType::kJson);
   auto sent = std::chrono::steady_clock::now();
-  ASSERT_TRUE(client.sendRecords(handle, 0, events(0, 5)));
+  ASSERT_TRUE(client.sendRecords(handle, 0, eventRecords(0, 5)));
   // Silent for longer than the idle timeout while its records are pending: kept.
   ASSERT_TRUE(client.waitDurable(handle, 5));
   EXPECT_GE(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(700));

@@ -145,6 +145,30 @@ void DaemonTest::TearDown() {
   FakeTest::TearDown();
 }
 
+std::vector<std::string> eventRecords(int first, int count) {
+  std::vector<std::string> out;
+  for (int i = first; i < first + count; ++i) out.push_back(nlohmann::json{{"id", i}, {"kind", "k"}}.dump());
+  return out;
+}
+
+std::optional<f::ErrorFrame> fatalError(RawClient& client, std::string* storage, std::chrono::milliseconds limit) {
+  auto frame = client.readUntil([](const RawFrame& fr) { return fr.type == f::FrameType::kError; }, limit);
+  if (!frame) return std::nullopt;
+  *storage = frame->payload;
+  f::ErrorFrame error;
+  f::ErrorCode parse_error{};
+  if (!f::parseError(*storage, &error, &parse_error)) return std::nullopt;
+  return error;
+}
+
+std::string DaemonTest::metricsText() {
+  int port = 0;
+  loop_->runSync([&] { port = server_->metricsPort(); });
+  httplib::Client http("127.0.0.1", port);
+  auto res = http.Get("/metrics");
+  return res ? res->body : "";
+}
+
 std::string DaemonTest::daemonYaml() const {
   return fmt::format(R"(
 service:

@@ -59,6 +59,14 @@ class RawClient {
   std::vector<std::string> reject_storage_;
 };
 
+// JSON records for the events table: {"id": first..first+count-1, "kind": "k"}.
+std::vector<std::string> eventRecords(int first, int count);
+
+// The fatal ERROR the daemon sends before closing the connection (nullopt if it ended without
+// one, or `limit` passed). `storage` keeps the bytes the returned frame's message points into.
+std::optional<frame::ErrorFrame> fatalError(RawClient& client, std::string* storage,
+                                            std::chrono::milliseconds limit = std::chrono::seconds(20));
+
 class DaemonTest : public fake::testing::FakeTest {
  protected:
   void SetUp() override;
@@ -79,6 +87,8 @@ class DaemonTest : public fake::testing::FakeTest {
   bool shutdownDaemon();
   std::string socketPath() const { return socket_dir_.path() + "/zd.sock"; }
   std::string statusJson();
+  // The daemon's /metrics page ("" if it cannot be fetched).
+  std::string metricsText();
 
   fake::testing::TempDir socket_dir_;
   std::unique_ptr<LoopThread> loop_;

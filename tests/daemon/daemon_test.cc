@@ -18,17 +18,6 @@ std::string header(uint8_t version, uint8_t type, uint32_t length) {
   return out;
 }
 
-// The fatal ERROR the daemon sends before closing, if any.
-std::optional<f::ErrorFrame> fatalError(RawClient& client, std::string* storage) {
-  auto frame = client.readUntil([](const RawFrame& fr) { return fr.type == f::FrameType::kError; });
-  if (!frame) return std::nullopt;
-  *storage = frame->payload;
-  f::ErrorFrame error;
-  f::ErrorCode parse_error{};
-  if (!f::parseError(*storage, &error, &parse_error)) return std::nullopt;
-  return error;
-}
-
 class DaemonEndToEndTest : public DaemonTest {};
 
 TEST_F(DaemonEndToEndTest, ProtoRecordsBecomeDurableAndLandWithTheirValues) {

@@ -6,8 +6,6 @@
 
 #include <sstream>
 
-#include <httplib.h>
-
 #include "tests/daemon/daemon_fixture.h"
 
 namespace zerobusd::testing {
@@ -16,22 +14,11 @@ namespace {
 namespace f = zerobusd::frame;
 using Json = nlohmann::json;
 
-std::vector<std::string> events(int first, int count) {
-  std::vector<std::string> out;
-  for (int i = first; i < first + count; ++i) out.push_back(Json{{"id", i}, {"kind", "k"}}.dump());
-  return out;
-}
-
 class ReloadTest : public DaemonTest {
  protected:
   // The value of the first /metrics line starting with `series` ("" if none).
   std::string metric(const std::string& series) {
-    int port = 0;
-    loop_->runSync([&] { port = server_->metricsPort(); });
-    httplib::Client http("127.0.0.1", port);
-    auto res = http.Get("/metrics");
-    if (!res) return "";
-    std::istringstream lines(res->body);
+    std::istringstream lines(metricsText());
     for (std::string line; std::getline(lines, line);) {
       if (line.starts_with(series + " ")) return line.substr(series.size() + 1);
     }
@@ -45,10 +32,10 @@ TEST_F(ReloadTest, ChangedTableKeepsItsProducersAndLosesNothing) {
   ASSERT_TRUE(client.hello());
   uint32_t handle = client.open(kEvents, f::RecordType::kJson);
   ASSERT_NE(handle, 0u);
-  ASSERT_TRUE(client.sendRecords(handle, 0, events(0, 300)));
+  ASSERT_TRUE(client.sendRecords(handle, 0, eventRecords(0, 300)));
   // Reload while those may still be in flight: another batch size for every table.
   ASSERT_TRUE(reloadDaemon(configYaml("", "    batch: {max_records: 7}\n")).ok());
-  ASSERT_TRUE(client.sendRecords(handle, 300, events(300, 300)));
+  ASSERT_TRUE(client.sendRecords(handle, 300, eventRecords(300, 300)));
   std::vector<f::Reject> rejects;
   ASSERT_TRUE(client.waitDurable(handle, 600, &rejects));
   EXPECT_TRUE(rejects.empty());
@@ -77,7 +64,7 @@ TEST_F(ReloadTest, RemovedTableFinishesWhatItAcceptedAndRefusesTheRest) {
   EXPECT_NE(std::string(rejects[0].message).find("removed"), std::string::npos) << rejects[0].message;
   ASSERT_TRUE(fake::testing::waitFor([&] { return counters().landed_records == 200; }));
   // The other table on the same connection is untouched, and new OPENs of the removed one fail.
-  ASSERT_TRUE(client.sendRecords(ev, 0, events(0, 10)));
+  ASSERT_TRUE(client.sendRecords(ev, 0, eventRecords(0, 10)));
   ASSERT_TRUE(client.waitDurable(ev, 10));
   f::ErrorCode refused{};
   EXPECT_EQ(client.open(kAirQuality, f::RecordType::kProto, &refused), 0u);
@@ -139,7 +126,7 @@ TEST_F(ReloadTest, LimitsAndSocketAccessApplyWithoutDroppingAnyone) {
   f::ErrorCode parse_error{};
   ASSERT_TRUE(f::parseError(refused->payload, &error, &parse_error));
   EXPECT_EQ(error.error_code, f::ErrorCode::kLimitExceeded);
-  ASSERT_TRUE(first.sendRecords(handle, 0, events(0, 20)));
+  ASSERT_TRUE(first.sendRecords(handle, 0, eventRecords(0, 20)));
   ASSERT_TRUE(first.waitDurable(handle, 20));
 
   std::string yaml = configYaml();
