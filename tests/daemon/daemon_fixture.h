@@ -94,6 +94,7 @@ class DaemonTest : public fake::testing::FakeTest {
   std::unique_ptr<LoopThread> loop_;
   std::unique_ptr<server::Server> server_;
   std::shared_ptr<const config::Config> config_;
+  bool shut_down_ = false;  // shutdownDaemon() ran: TearDown must not shut down again
 };
 
 }  // namespace zerobusd::testing
