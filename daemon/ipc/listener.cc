@@ -136,21 +136,30 @@ absl::Status Listener::start(const ListenerOptions& options, OnConnection on_con
   }
   path_ = options.path;
   owns_file_ = true;
-  if (options.group && ::chown(options.path.c_str(), static_cast<uid_t>(-1), *options.group) != 0) {
-    int err = errno;
+  if (auto status = setAccess(options.mode, options.group); !status.ok()) {
     stop();
-    return absl::PermissionDeniedError(fmt::format("cannot set the group of {}: {}", options.path, std::strerror(err)));
-  }
-  if (::chmod(options.path.c_str(), options.mode) != 0) {
-    int err = errno;
-    stop();
-    return absl::PermissionDeniedError(fmt::format("cannot chmod {}: {}", options.path, std::strerror(err)));
+    return status;
   }
   on_connection_ = std::move(on_connection);
   rc = uv_listen(reinterpret_cast<uv_stream_t*>(pipe_), options.backlog, &Listener::onConnection);
   if (rc != 0) {
     stop();
     return absl::UnavailableError(fmt::format("cannot listen on {}: {}", options.path, uv_strerror(rc)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Listener::setAccess(unsigned mode, std::optional<gid_t> group) {
+  if (adopted_) {
+    return absl::FailedPreconditionError(
+        "socket.mode / socket.group cannot change on a socket passed by systemd: set SocketMode= / SocketGroup= "
+        "in zerobusd.socket");
+  }
+  if (group && ::chown(path_.c_str(), static_cast<uid_t>(-1), *group) != 0) {
+    return absl::PermissionDeniedError(fmt::format("cannot set the group of {}: {}", path_, std::strerror(errno)));
+  }
+  if (::chmod(path_.c_str(), mode) != 0) {
+    return absl::PermissionDeniedError(fmt::format("cannot chmod {}: {}", path_, std::strerror(errno)));
   }
   return absl::OkStatus();
 }

@@ -49,6 +49,9 @@ class Listener {
   void stop();
   // True when start() adopted an inherited socket instead of binding one.
   bool adopted() const { return adopted_; }
+  // Sets the socket file's group (if given) and mode: at start, and when a reload changes them.
+  // Refused on an adopted socket, whose access is systemd's (zerobusd.socket).
+  [[nodiscard]] absl::Status setAccess(unsigned mode, std::optional<gid_t> group);
 
  private:
   static void onConnection(uv_stream_t* server, int status);

@@ -1,10 +1,6 @@
 #include "daemon/server/server.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 #include <fmt/ranges.h>
@@ -47,6 +43,11 @@ ipc::SessionLimits sessionLimits(const config::Config& c) {
   for (const auto& t : c.tables) flush = std::max(flush, t.stream.flush_timeout_ms);
   l.flush_timeout_ms = flush > 0 ? flush : l.flush_timeout_ms;
   return l;
+}
+
+// The channel to Zerobus for `service`; proxies from the process environment, as the SDK does.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> channelFor(const config::ServiceConfig& service) {
+  return upstream::makeChannel(config::transportOptions(service), [](const char* name) { return std::getenv(name); });
 }
 
 }  // namespace
@@ -114,8 +115,7 @@ absl::Status Server::start() {
 }
 
 absl::Status Server::buildTables() {
-  auto channel = upstream::makeChannel(config::transportOptions(config_->service),
-                                       [](const char* name) { return std::getenv(name); });
+  auto channel = channelFor(config_->service);
   if (!channel.ok()) return channel.status();
   channel_ = *channel;
   for (const auto& table_config : config_->tables) {
@@ -312,8 +312,7 @@ absl::Status Server::reload(absl::StatusOr<std::shared_ptr<const config::Config>
   // Everything that can fail comes first, so a refused reload leaves nothing half applied.
   std::shared_ptr<grpc::Channel> channel = channel_;
   if (diff.upstream_changed) {
-    auto made = upstream::makeChannel(config::transportOptions(next->service),
-                                      [](const char* name) { return std::getenv(name); });
+    auto made = channelFor(next->service);
     if (!made.ok()) return refuse(made.status());
     channel = *made;
   }
@@ -325,19 +324,12 @@ absl::Status Server::reload(absl::StatusOr<std::shared_ptr<const config::Config>
       built.emplace(name, std::move(*table));
     }
   }
-  if (diff.socket_access_changed) {
-    // A socket systemd passed us (socket activation) is systemd's: its unit sets mode and group.
-    if (listener_ && listener_->adopted()) {
-      return refuse(absl::FailedPreconditionError(
-          "socket.mode / socket.group cannot change on a socket passed by systemd: set SocketMode= / SocketGroup= "
-          "in zerobusd.socket"));
-    }
-    if (auto status = applySocketAccess(next->socket); !status.ok()) return refuse(status);
+  if (diff.socket_access_changed && listener_) {
+    if (auto status = listener_->setAccess(next->socket.mode, next->socket.group); !status.ok()) return refuse(status);
   }
 
   // Apply. Unchanged tables keep their streams; their config lives on in the old Config, which
   // they own a reference to.
-  std::shared_ptr<const config::Config> previous = config_;
   config_ = std::move(next);
   channel_ = channel;
   if (diff.log_level_changed) spdlog::set_level(spdlog::level::from_str(config_->log.level));
@@ -363,17 +355,6 @@ absl::Status Server::reload(absl::StatusOr<std::shared_ptr<const config::Config>
                diff.summary());
   for (const auto& warning : config_->warnings) spdlog::warn("config: {}", warning);
   publishMetrics();
-  return absl::OkStatus();
-}
-
-absl::Status Server::applySocketAccess(const config::SocketConfig& socket) {
-  const std::string& path = config_->socket.path;
-  if (socket.group && ::chown(path.c_str(), static_cast<uid_t>(-1), *socket.group) != 0) {
-    return absl::PermissionDeniedError(fmt::format("cannot set the group of {}: {}", path, std::strerror(errno)));
-  }
-  if (::chmod(path.c_str(), socket.mode) != 0) {
-    return absl::PermissionDeniedError(fmt::format("cannot chmod {}: {}", path, std::strerror(errno)));
-  }
   return absl::OkStatus();
 }
 

@@ -71,7 +71,6 @@ class Server {
   [[nodiscard]] absl::StatusOr<std::unique_ptr<Table>> buildTable(const config::TableConfig& table_config,
                                                                    std::shared_ptr<const config::Config> owner,
                                                                    std::shared_ptr<grpc::Channel> channel);
-  [[nodiscard]] absl::Status applySocketAccess(const config::SocketConfig& socket);
   // Takes a table out of service: sessions' handles move to `successor` (or lose the table),
   // its pipeline drains and closes, then it is destroyed.
   void retire(std::unique_ptr<Table> table, const Table* successor, const std::string& why);
