@@ -1,5 +1,7 @@
 #include "daemon/upstream/grpc_call.h"
 
+#include "daemon/upstream/call_reaper.h"
+
 namespace zerobusd::upstream {
 
 GrpcCall* GrpcCall::start(zb::Zerobus::Stub& stub, EventLoop& loop, std::weak_ptr<CallSink> sink,
@@ -52,7 +54,9 @@ void GrpcCall::OnWriteDone(bool ok) {
 
 void GrpcCall::OnDone(const grpc::Status& status) {
   deliver([id = call_id_, status](CallSink& s) { s.onCallDone(id, status); });
-  delete this;
+  // Not here: this may be gRPC's callback thread and the context may hold the channel's last
+  // reference (see call_reaper.h).
+  reap([this] { delete this; });
 }
 
 }  // namespace zerobusd::upstream

@@ -4,7 +4,7 @@
 // so late events of an abandoned call are recognised. The loop thread drives it (write,
 // writesDone, cancel, release). A hold keeps gRPC from finishing the call (OnDone) while the
 // loop may still start operations on it; release() drops the hold, after which the loop must
-// not touch the object again. The reactor deletes itself in OnDone.
+// not touch the object again. After OnDone the reaper deletes the reactor.
 
 #include <cstdint>
 #include <memory>

@@ -4,12 +4,16 @@
 // counted, and never disturbs the other producers.
 
 #include <grp.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <thread>
+#include <vector>
 
 #include "tests/daemon/daemon_fixture.h"
 
@@ -30,21 +34,33 @@ constexpr int kChildBadSetup = 13;
 constexpr int kChildOpenRefusedBase = 20;  // + the OPEN_RESULT's error code
 
 // Runs this test binary again as PeerChild.Run under another uid: it connects to `socket`,
-// opens `table` and writes a few JSON records. Returns the child's exit code.
+// opens `table` and writes a few JSON records. Returns the child's exit code, or -1 if it did
+// not exit by itself within 30 s (it is killed then).
 int runAsOtherUid(const std::string& socket, const std::string& table) {
+  // Everything the child needs is built before fork: between fork and exec only
+  // async-signal-safe calls are allowed (setenv allocates, and another thread of this process
+  // may hold the allocator's lock at the fork: the child would hang on it).
+  std::vector<std::string> env_storage = {"ZEROBUSD_PEER_SOCKET=" + socket, "ZEROBUSD_PEER_TABLE=" + table};
+  for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
+  std::vector<char*> envp;
+  for (auto& entry : env_storage) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  const char* argv[] = {"access_test", "--gtest_filter=PeerChild.Run", nullptr};
   pid_t pid = ::fork();
   if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec; the uid changes inside the child
-    // test, which is single-threaded at that point.
-    ::setenv("ZEROBUSD_PEER_SOCKET", socket.c_str(), 1);
-    ::setenv("ZEROBUSD_PEER_TABLE", table.c_str(), 1);
-    const char* argv[] = {"access_test", "--gtest_filter=PeerChild.Run", nullptr};
-    ::execv("/proc/self/exe", const_cast<char* const*>(argv));
+    ::execve("/proc/self/exe", const_cast<char* const*>(argv), envp.data());
     ::_exit(127);
   }
+  if (pid < 0) return -1;
+  // Wait for the exit with a bound: a pidfd becomes readable when the child exits.
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  pollfd exited{pidfd, POLLIN, 0};
+  bool in_time = pidfd >= 0 && ::poll(&exited, 1, 30000) == 1;
+  if (pidfd >= 0) ::close(pidfd);
+  if (!in_time) ::kill(pid, SIGKILL);
   int status = 0;
-  if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
+  if (::waitpid(pid, &status, 0) != pid || !in_time) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 // The child side: only runs when runAsOtherUid started it.

@@ -14,3 +14,7 @@ zerobusd_add_test(upstream_oauth_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/upstream_oauth_test.cc
   LIBS zerobusd_upstream_fixture zerobusd_auth
   LABELS integration)
+zerobusd_add_test(upstream_grpc_call_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/grpc_call_test.cc
+  LIBS zerobusd_upstream
+  LABELS integration)

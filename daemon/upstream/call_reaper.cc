@@ -1,0 +1,65 @@
+#include "daemon/upstream/call_reaper.h"
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace zerobusd::upstream {
+namespace {
+
+class Reaper {
+ public:
+  Reaper() : thread_([this] { run(); }) {}
+
+  void add(std::function<void()> destroy) {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(destroy));
+    ++handed_;
+    cv_.notify_all();
+  }
+
+  void wait() {
+    std::unique_lock lock(mu_);
+    const uint64_t target = handed_;
+    cv_.wait(lock, [&] { return done_ >= target; });
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return !queue_.empty(); });
+      auto destroy = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      destroy();
+      destroy = nullptr;  // whatever the closure owned goes here too, off the lock
+      lock.lock();
+      ++done_;
+      cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  uint64_t handed_ = 0;
+  uint64_t done_ = 0;
+  std::thread thread_;
+};
+
+// Never destroyed: calls may finish while the process exits, after static destructors began.
+Reaper& reaper() {
+  static Reaper* instance = new Reaper();
+  return *instance;
+}
+
+}  // namespace
+
+void reap(std::function<void()> destroy) { reaper().add(std::move(destroy)); }
+
+void waitReaped() { reaper().wait(); }
+
+}  // namespace zerobusd::upstream
