@@ -29,6 +29,7 @@
 #include "daemon/server/server.h"
 #include "daemon/systemd/sd_daemon.h"
 #include "daemon/systemd/service_notifier.h"
+#include "daemon/upstream/call_reaper.h"
 
 namespace {
 
@@ -177,6 +178,8 @@ int main(int argc, char** argv) {
     notifier.started();
     loop.run();
   }
+  // Calls that ended during the shutdown are destroyed (and with them the channel) before exit.
+  zerobusd::upstream::waitReaped();
   curl_global_cleanup();
   spdlog::info("zerobusd: exit {}", exit_code);
   return exit_code;
