@@ -13,6 +13,7 @@ BUILD_PACKAGES=(
 )
 TOOL_PACKAGES=(
   openssl curl python3 python3-pytest python3-yaml python3-protobuf python3-prometheus-client nodejs npm prometheus jq
+  golang-go rustc # build the Go and Rust binding snippets of docs/c-api.md (ctest c_abi_doc_*)
 )
 
 want=("${BUILD_PACKAGES[@]}")
