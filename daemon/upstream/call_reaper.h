@@ -1,14 +1,15 @@
 #pragma once
-// Finished gRPC calls are destroyed on a thread of the daemon's own, never on one of gRPC's.
+// Where a finished gRPC call lets go of its channel: a thread of the daemon's own, never one of
+// gRPC's.
 //
 // Why: gRPC 1.51 (Debian 12) runs callback reactions on the threads of one process-wide
 // completion queue, shared by every channel and server, and the last grpc::Channel (or Server)
 // to go shuts that queue down, joins its threads and frees it. A call's ClientContext holds a
-// reference to its channel; when a released call was the last holder, destroying it in OnDone
-// ran that teardown on one of the queue's own threads: the self-join failed silently, the queue
-// was freed, and the thread went on polling it (a double free under ASan, a refcount assertion
-// otherwise). Handing the destruction over to the reaper keeps every channel's end off gRPC's
-// threads.
+// reference to its channel; when a released call was the last holder, its OnDone ran that
+// teardown on one of the queue's own threads: the self-join failed silently, the queue was
+// freed, and the thread went on polling it (a double free under ASan, a refcount assertion
+// otherwise). A call therefore keeps a reference of its own, outliving its context, and hands
+// it to the reaper in OnDone.
 
 #include <functional>
 

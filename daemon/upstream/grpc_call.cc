@@ -4,10 +4,10 @@
 
 namespace zerobusd::upstream {
 
-GrpcCall* GrpcCall::start(zb::Zerobus::Stub& stub, EventLoop& loop, std::weak_ptr<CallSink> sink,
-                          uint64_t call_id,
+GrpcCall* GrpcCall::start(zb::Zerobus::Stub& stub, std::shared_ptr<grpc::Channel> channel, EventLoop& loop,
+                          std::weak_ptr<CallSink> sink, uint64_t call_id,
                           const std::vector<std::pair<std::string, std::string>>& metadata) {
-  auto* call = new GrpcCall(loop, std::move(sink), call_id);
+  auto* call = new GrpcCall(std::move(channel), loop, std::move(sink), call_id);
   for (const auto& [key, value] : metadata) call->context_.AddMetadata(key, value);
   // Wait for a connection (while gRPC backs off reconnecting) instead of failing at once: the
   // stream's attempt timer bounds the wait, as the SDK's lazily connecting channel does.
@@ -54,9 +54,12 @@ void GrpcCall::OnWriteDone(bool ok) {
 
 void GrpcCall::OnDone(const grpc::Status& status) {
   deliver([id = call_id_, status](CallSink& s) { s.onCallDone(id, status); });
-  // Not here: this may be gRPC's callback thread and the context may hold the channel's last
-  // reference (see call_reaper.h).
-  reap([this] { delete this; });
+  // This may be one of gRPC's callback threads, where the channel must not end (call_reaper.h).
+  // The context's reference goes with the call, and this one, kept until after that, goes to
+  // the reaper.
+  auto channel = std::move(channel_);
+  delete this;
+  reap([channel = std::move(channel)]() mutable { channel.reset(); });
 }
 
 }  // namespace zerobusd::upstream

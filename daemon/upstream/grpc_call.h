@@ -4,7 +4,8 @@
 // so late events of an abandoned call are recognised. The loop thread drives it (write,
 // writesDone, cancel, release). A hold keeps gRPC from finishing the call (OnDone) while the
 // loop may still start operations on it; release() drops the hold, after which the loop must
-// not touch the object again. After OnDone the reaper deletes the reactor.
+// not touch the object again. The reactor deletes itself in OnDone and hands its reference to
+// the channel to the reaper.
 
 #include <cstdint>
 #include <memory>
@@ -35,9 +36,10 @@ class CallSink {
 class GrpcCall final : public grpc::ClientBidiReactor<zb::EphemeralStreamRequest,
                                                        zb::EphemeralStreamResponse> {
  public:
-  // Starts the call at once (headers are sent, reads begin).
-  static GrpcCall* start(zb::Zerobus::Stub& stub, EventLoop& loop, std::weak_ptr<CallSink> sink,
-                         uint64_t call_id,
+  // Starts the call at once (headers are sent, reads begin). `channel` is the one `stub` uses:
+  // the call holds it until the reaper destroys the call.
+  static GrpcCall* start(zb::Zerobus::Stub& stub, std::shared_ptr<grpc::Channel> channel, EventLoop& loop,
+                         std::weak_ptr<CallSink> sink, uint64_t call_id,
                          const std::vector<std::pair<std::string, std::string>>& metadata);
 
   // Loop thread, before release().
@@ -47,8 +49,9 @@ class GrpcCall final : public grpc::ClientBidiReactor<zb::EphemeralStreamRequest
   void release();
 
  private:
-  GrpcCall(EventLoop& loop, std::weak_ptr<CallSink> sink, uint64_t call_id)
-      : poster_(loop.poster()), sink_(std::move(sink)), call_id_(call_id) {}
+  GrpcCall(std::shared_ptr<grpc::Channel> channel, EventLoop& loop, std::weak_ptr<CallSink> sink,
+           uint64_t call_id)
+      : channel_(std::move(channel)), poster_(loop.poster()), sink_(std::move(sink)), call_id_(call_id) {}
   template <typename F>
   void deliver(F&& event);
 
@@ -60,6 +63,9 @@ class GrpcCall final : public grpc::ClientBidiReactor<zb::EphemeralStreamRequest
 
   // Reactions may come after the stream, and even the loop, are gone (a cancelled call still
   // completes its operations): post through a handle that survives the loop.
+  // Outlives the context (whose own reference grpc++ drops in ~ClientContext) and is released on
+  // the reaper thread, so that no channel ends on one of gRPC's threads.
+  std::shared_ptr<grpc::Channel> channel_;
   std::shared_ptr<LoopPoster> poster_;
   std::weak_ptr<CallSink> sink_;
   uint64_t call_id_;

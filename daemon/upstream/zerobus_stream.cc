@@ -181,7 +181,7 @@ void ZerobusStream::onToken(uint64_t /*attempt*/, absl::StatusOr<std::string> to
       {"x-databricks-zerobus-table-name", target_.table_name}};
   for (const auto& [key, value] : options_.extra_headers) metadata.emplace_back(key, value);
   ++call_id_;
-  call_ = GrpcCall::start(*stub_, loop_, weak_from_this(), call_id_, metadata);
+  call_ = GrpcCall::start(*stub_, channel_, loop_, weak_from_this(), call_id_, metadata);
 }
 
 void ZerobusStream::onHeaders(uint64_t call_id, bool ok) {

@@ -76,7 +76,7 @@ TEST(GrpcCall, AReleasedCallHoldingTheLastChannelReferenceEndsCleanly) {
     ASSERT_TRUE(channel.ok()) << channel.status();
     auto stub = zb::Zerobus::NewStub(*channel);
     GrpcCall* call = nullptr;
-    loop.runSync([&] { call = GrpcCall::start(*stub, loop.loop(), sink, call_id, {}); });
+    loop.runSync([&] { call = GrpcCall::start(*stub, *channel, loop.loop(), sink, call_id, {}); });
     // Everything but the call lets go of the channel; then the call is cancelled and released.
     stub.reset();
     channel = absl::UnknownError("dropped");
