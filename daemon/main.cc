@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
     notifier.started();
     loop.run();
   }
-  // Calls that ended during the shutdown are destroyed (and with them the channel) before exit.
+  // Channels let go of by calls that ended during the shutdown are released before exit.
   zerobusd::upstream::waitReaped();
   curl_global_cleanup();
   spdlog::info("zerobusd: exit {}", exit_code);
