@@ -4,8 +4,6 @@
 // counted, and never disturbs the other producers.
 
 #include <grp.h>
-#include <poll.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,15 +50,13 @@ int runAsOtherUid(const std::string& socket, const std::string& table) {
     ::_exit(127);
   }
   if (pid < 0) return -1;
-  // Wait for the exit with a bound: a pidfd becomes readable when the child exits.
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  pollfd exited{pidfd, POLLIN, 0};
-  bool in_time = pidfd >= 0 && ::poll(&exited, 1, 30000) == 1;
-  if (pidfd >= 0) ::close(pidfd);
-  if (!in_time) ::kill(pid, SIGKILL);
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid || !in_time) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  auto status = fake::testing::waitChild(pid, std::chrono::seconds(30));
+  if (!status) {
+    ::kill(pid, SIGKILL);
+    fake::testing::waitChild(pid, std::chrono::seconds(30));
+    return -1;
+  }
+  return WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
 }
 
 // The child side: only runs when runAsOtherUid started it.

@@ -1,15 +1,13 @@
-// A released call may outlive everything else that refers to its channel: its ClientContext then
-// holds the last grpc::Channel reference, and the call's end must not destroy that channel on one
-// of gRPC's callback threads (gRPC 1.51 frees the process-wide callback completion queue under
-// the thread that is polling it: a double free seen in CI). No gRPC server runs in this process,
-// so the channel is the only user of that queue, as in a daemon whose last table was removed.
+// A released call may outlive everything else that refers to its channel, and then holds the
+// last grpc::Channel reference; the call's end must not destroy that channel on one of gRPC's
+// callback threads (gRPC 1.51 frees the process-wide callback completion queue under the thread
+// that is polling it: a double free seen in CI). No gRPC server runs in this process, so the
+// channel is the only user of that queue, as in a daemon whose last table was removed.
 
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <unistd.h>
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 
@@ -17,25 +15,10 @@
 #include "daemon/upstream/call_reaper.h"
 #include "daemon/upstream/channel.h"
 #include "daemon/upstream/grpc_call.h"
+#include "tests/fake/fake_fixture.h"
 
 namespace zerobusd::upstream {
 namespace {
-
-// A loopback port that was free a moment ago and now has no listener: connecting is refused,
-// so a wait-for-ready call stays pending until it is cancelled.
-int closedLoopbackPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    return 0;
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class RecordingSink : public CallSink {
  public:
@@ -63,8 +46,9 @@ class RecordingSink : public CallSink {
 };
 
 TEST(GrpcCall, AReleasedCallHoldingTheLastChannelReferenceEndsCleanly) {
-  int port = closedLoopbackPort();
-  ASSERT_NE(port, 0);
+  // Nobody listens there: a wait-for-ready call stays pending until it is cancelled.
+  int port = fake::testing::closedLoopbackPort();
+  ASSERT_GT(port, 0);
   LoopThread loop;
   auto sink = std::make_shared<RecordingSink>();
   // Twice: the second round needs the callback machinery the first one's end tore down.

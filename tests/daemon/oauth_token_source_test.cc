@@ -6,10 +6,6 @@
 
 #include "daemon/auth/oauth_token_source.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -35,6 +31,7 @@ namespace {
 
 using fake::TokenCheck;
 using fake::TokenFaults;
+using fake::testing::closedLoopbackPort;
 using fake::testing::kAirQuality;
 using fake::testing::kEvents;
 using fake::testing::waitFor;
@@ -125,23 +122,6 @@ class ShiftedClockLoop final : public EventLoop {
   std::map<TimerId, Timer> timers_;
   TimerId next_id_ = 1;
 };
-
-// A loopback port nobody listens on (bound, then released).
-int closedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t length = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class OAuthTokenSourceTest : public fake::testing::FakeTest {
  protected:
@@ -629,7 +609,7 @@ TEST_F(OAuthTokenSourceTest, BadTableNameFailsBeforeAnyRequest) {
 
 TEST_F(OAuthTokenSourceTest, ConnectionRefusedIsRetriable) {
   auto c = config();
-  const int port = closedPort();
+  const int port = closedLoopbackPort();
   ASSERT_GT(port, 0);
   c.workspace_url = "http://127.0.0.1:" + std::to_string(port);
   auto token = get(makeSource(c));
@@ -747,11 +727,11 @@ TEST_F(OAuthTokenSourceTest, SecretNeverAppearsInStatusOrLog) {
   }
   clearTokenFaults();
   auto refused = c;
-  refused.workspace_url = "http://127.0.0.1:" + std::to_string(closedPort());
+  refused.workspace_url = "http://127.0.0.1:" + std::to_string(closedLoopbackPort());
   collect(makeSource(refused, options));
   auto user_info = c;  // credentials in the URL are not printed either
   user_info.workspace_url =
-      std::string("http://secret-client:") + kSecret + "@127.0.0.1:" + std::to_string(closedPort());
+      std::string("http://secret-client:") + kSecret + "@127.0.0.1:" + std::to_string(closedLoopbackPort());
   collect(makeSource(user_info, options));
 
   ASSERT_EQ(errors.size(), 7u);

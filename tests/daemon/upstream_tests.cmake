@@ -16,5 +16,5 @@ zerobusd_add_test(upstream_oauth_test
   LABELS integration)
 zerobusd_add_test(upstream_grpc_call_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/grpc_call_test.cc
-  LIBS zerobusd_upstream
+  LIBS zerobusd_upstream zerobus_fake_fixture
   LABELS integration)

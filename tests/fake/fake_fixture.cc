@@ -1,5 +1,12 @@
 #include "tests/fake/fake_fixture.h"
 
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -103,6 +110,31 @@ bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds l
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return true;
+}
+
+int closedLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(addr);
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) == 0;
+  ::close(fd);
+  return bound ? ntohs(addr.sin_port) : -1;
+}
+
+std::optional<int> waitChild(pid_t pid, std::chrono::milliseconds limit) {
+  // A pidfd becomes readable when the process exits: an exact wait with a bound, no polling.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return std::nullopt;
+  pollfd exited{pidfd, POLLIN, 0};
+  const bool done = ::poll(&exited, 1, static_cast<int>(limit.count())) == 1;
+  ::close(pidfd);
+  int status = 0;
+  if (!done || ::waitpid(pid, &status, 0) != pid) return std::nullopt;
+  return status;
 }
 
 Call::Call(zb::Zerobus::Stub& stub, const std::string& table, const std::string& token)

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/types.h>
+
 #include <google/protobuf/descriptor.pb.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -47,6 +49,13 @@ std::string airQualityJson(int i);
 // Waits (bounded) until `condition` holds, polling; for state only observable from outside.
 bool waitFor(const std::function<bool()>& condition,
              std::chrono::milliseconds limit = std::chrono::seconds(10));
+
+// A loopback TCP port nobody listens on (bound, then released), or -1: connecting is refused.
+int closedLoopbackPort();
+
+// Waits up to `limit` for the child `pid` to exit and reaps it. Returns its wait status, or
+// nothing if it is still running then (it is left alone) or is not a child waiting to be reaped.
+std::optional<int> waitChild(pid_t pid, std::chrono::milliseconds limit);
 
 // One EphemeralStream call, driven synchronously.
 class Call {

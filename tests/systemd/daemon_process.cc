@@ -8,7 +8,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <thread>
+
+#include "tests/fake/fake_fixture.h"
 
 extern char** environ;
 
@@ -93,18 +94,9 @@ bool DaemonProcess::signal(int signum) const { return pid_ > 0 && ::kill(pid_, s
 
 std::optional<int> DaemonProcess::waitExit(std::chrono::milliseconds limit) {
   if (exit_ || pid_ <= 0) return exit_;
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (true) {
-    int status = 0;
-    pid_t done = ::waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) {
-      exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      return exit_;
-    }
-    if (done < 0 || std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    // A child's exit cannot be polled with a timeout short of SIGCHLD handling: re-check often.
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  auto status = fake::testing::waitChild(pid_, limit);
+  if (status) exit_ = WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
+  return exit_;
 }
 
 std::string DaemonProcess::log() const {
