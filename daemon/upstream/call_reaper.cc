@@ -13,9 +13,9 @@ class Reaper {
  public:
   Reaper() : thread_([this] { run(); }) {}
 
-  void add(std::function<void()> destroy) {
+  void add(std::shared_ptr<grpc::Channel> channel) {
     std::lock_guard lock(mu_);
-    queue_.push_back(std::move(destroy));
+    queue_.push_back(std::move(channel));
     ++handed_;
     cv_.notify_all();
   }
@@ -31,11 +31,10 @@ class Reaper {
     std::unique_lock lock(mu_);
     for (;;) {
       cv_.wait(lock, [&] { return !queue_.empty(); });
-      auto destroy = std::move(queue_.front());
+      auto channel = std::move(queue_.front());
       queue_.pop_front();
       lock.unlock();
-      destroy();
-      destroy = nullptr;  // whatever the closure owned goes here too, off the lock
+      channel.reset();  // off the lock: the last one to go joins gRPC's callback threads
       lock.lock();
       ++done_;
       cv_.notify_all();
@@ -44,7 +43,7 @@ class Reaper {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
+  std::deque<std::shared_ptr<grpc::Channel>> queue_;
   uint64_t handed_ = 0;
   uint64_t done_ = 0;
   std::thread thread_;
@@ -58,7 +57,7 @@ Reaper& reaper() {
 
 }  // namespace
 
-void reap(std::function<void()> destroy) { reaper().add(std::move(destroy)); }
+void releaseOffGrpcThreads(std::shared_ptr<grpc::Channel> channel) { reaper().add(std::move(channel)); }
 
 void waitReaped() { reaper().wait(); }
 

@@ -11,14 +11,16 @@
 // otherwise). A call therefore keeps a reference of its own, outliving its context, and hands
 // it to the reaper in OnDone.
 
-#include <functional>
+#include <memory>
+
+#include <grpcpp/grpcpp.h>
 
 namespace zerobusd::upstream {
 
-// Runs `destroy` on the reaper thread, soon and in order of hand-over. Never blocks on it.
-void reap(std::function<void()> destroy);
+// Drops `channel` on the reaper thread, soon and in order of hand-over. Never blocks on it.
+void releaseOffGrpcThreads(std::shared_ptr<grpc::Channel> channel);
 
-// Returns once everything handed over before this call has run.
+// Returns once every channel handed over before this call has been dropped.
 void waitReaped();
 
 }  // namespace zerobusd::upstream

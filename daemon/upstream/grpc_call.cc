@@ -59,7 +59,7 @@ void GrpcCall::OnDone(const grpc::Status& status) {
   // the reaper.
   auto channel = std::move(channel_);
   delete this;
-  reap([channel = std::move(channel)]() mutable { channel.reset(); });
+  releaseOffGrpcThreads(std::move(channel));
 }
 
 }  // namespace zerobusd::upstream

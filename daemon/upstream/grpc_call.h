@@ -37,7 +37,7 @@ class GrpcCall final : public grpc::ClientBidiReactor<zb::EphemeralStreamRequest
                                                        zb::EphemeralStreamResponse> {
  public:
   // Starts the call at once (headers are sent, reads begin). `channel` is the one `stub` uses:
-  // the call holds it until the reaper destroys the call.
+  // the call holds it to its end and then hands it to the reaper (call_reaper.h).
   static GrpcCall* start(zb::Zerobus::Stub& stub, std::shared_ptr<grpc::Channel> channel, EventLoop& loop,
                          std::weak_ptr<CallSink> sink, uint64_t call_id,
                          const std::vector<std::pair<std::string, std::string>>& metadata);
@@ -61,11 +61,11 @@ class GrpcCall final : public grpc::ClientBidiReactor<zb::EphemeralStreamRequest
   void OnWritesDoneDone(bool /*ok*/) override {}
   void OnDone(const grpc::Status& status) override;
 
-  // Reactions may come after the stream, and even the loop, are gone (a cancelled call still
-  // completes its operations): post through a handle that survives the loop.
   // Outlives the context (whose own reference grpc++ drops in ~ClientContext) and is released on
   // the reaper thread, so that no channel ends on one of gRPC's threads.
   std::shared_ptr<grpc::Channel> channel_;
+  // Reactions may come after the stream, and even the loop, are gone (a cancelled call still
+  // completes its operations): post through a handle that survives the loop.
   std::shared_ptr<LoopPoster> poster_;
   std::weak_ptr<CallSink> sink_;
   uint64_t call_id_;
