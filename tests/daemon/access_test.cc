@@ -183,8 +183,10 @@ TEST_F(AccessTest, TimeTheDaemonIsNotReadingDoesNotCountAgainstAFrame) {
 }
 
 TEST_F(AccessTest, IdleConnectionsAreClosedOnlyWhenNothingIsPending) {
-  startDaemon("limits:\n  idle_timeout_ms: 300\n");
-  admin("/admin/faults/acks", {{"delay_ms", 800}});
+  // The test's own steps (open, then send) must each come within the idle timeout: 1 s leaves
+  // room for a loaded sanitizer run (at 300 ms a stalled test thread was dropped before sending).
+  startDaemon("limits:\n  idle_timeout_ms: 1000\n");
+  admin("/admin/faults/acks", {{"delay_ms", 2500}});
   RawClient client(socketPath());
   ASSERT_TRUE(client.hello());
   uint32_t handle = client.open(kEvents, f::RecordType::kJson);
@@ -192,7 +194,7 @@ TEST_F(AccessTest, IdleConnectionsAreClosedOnlyWhenNothingIsPending) {
   ASSERT_TRUE(client.sendRecords(handle, 0, eventRecords(0, 5)));
   // Silent for longer than the idle timeout while its records are pending: kept.
   ASSERT_TRUE(client.waitDurable(handle, 5));
-  EXPECT_GE(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(700));
+  EXPECT_GE(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(2400));
   // Nothing pending and silent: closed with TIMEOUT.
   std::string storage;
   auto error = fatalError(client, &storage, std::chrono::seconds(10));
