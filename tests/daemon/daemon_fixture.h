@@ -84,7 +84,7 @@ class DaemonTest : public fake::testing::FakeTest {
   absl::Status reloadDaemon(const std::string& yaml);
   void stopDaemon();
   // Graceful shutdown; returns whether it drained.
-  bool shutdownDaemon();
+  bool shutdownDaemon(std::chrono::seconds limit = std::chrono::seconds(60));
   std::string socketPath() const { return socket_dir_.path() + "/zd.sock"; }
   std::string statusJson();
   // The daemon's /metrics page ("" if it cannot be fetched).
