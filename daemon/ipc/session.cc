@@ -53,7 +53,7 @@ void Session::start() {
     self->handshake_timer_.reset();
     if (!self->hello_) self->fatal(code(f::ErrorCode::kHandshakeRequired), "handshake timed out", "handshake_timeout");
   });
-  last_frame_at_ = deps_.loop.now();
+  last_activity_at_ = deps_.loop.now();
   armWatchdog();
 }
 
@@ -85,9 +85,10 @@ void Session::checkTimeouts() {
           "frame_timeout");
     return;
   }
+  // Acks still to be written count as pending: closing now would lose the producer's acks.
   if (deps_.limits.idle_timeout_ms > 0 && hello_ && window_records_ == 0 && flushes_.empty() && in_.empty() &&
-      ms(now - last_frame_at_) >= deps_.limits.idle_timeout_ms) {
-    fatal(code(f::ErrorCode::kTimeout), fmt::format("idle for {} ms", ms(now - last_frame_at_)), "idle_timeout");
+      dirty_.empty() && !acks_scheduled_ && ms(now - last_activity_at_) >= deps_.limits.idle_timeout_ms) {
+    fatal(code(f::ErrorCode::kTimeout), fmt::format("idle for {} ms", ms(now - last_activity_at_)), "idle_timeout");
     return;
   }
   armWatchdog();
@@ -127,7 +128,7 @@ void Session::process() {
     std::string_view payload(in_.data() + offset + f::kHeaderSize, header.header.payload_size);
     auto type = static_cast<uint8_t>(header.header.type);
     if (deps_.metrics) deps_.metrics->frame(type);
-    last_frame_at_ = deps_.loop.now();
+    last_activity_at_ = deps_.loop.now();
     partial_since_.reset();
     if (!handleFrame(type, payload)) {
       if (paused_) break;  // the frame stays in in_ and is handled on resume
@@ -481,6 +482,7 @@ void Session::onReject(uint32_t handle, uint64_t first_seq, uint64_t count, uint
 void Session::onFinal(uint32_t handle, uint64_t records, uint64_t bytes, uint64_t /*durable_next*/) {
   window_records_ -= std::min(window_records_, records);
   window_bytes_ -= std::min(window_bytes_, bytes);
+  last_activity_at_ = deps_.loop.now();
   if (handles_.contains(handle) && (ack_levels_ & kAckDurable)) dirty_.insert(handle);
   scheduleAcks();
   if (paused_) resume();
@@ -597,6 +599,10 @@ void Session::fatal(uint16_t error_code, const std::string& message, const char*
                  suppressed > 0 ? fmt::format(" ({} similar errors not logged)", suppressed) : "");
   }
   if (deps_.metrics) deps_.metrics->protocolError(metric);
+  // Outcomes already known go out before the ERROR: the producer must not retry records the
+  // daemon has already made durable.
+  if (!dirty_.empty()) flushAcks();
+  if (connection_->closed()) return;
   sendError(error_code, true, 0, message);
   // Records already accepted on this connection still complete upstream.
   connection_->close(message, true);

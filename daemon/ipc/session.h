@@ -160,7 +160,9 @@ class Session final : public pipeline::OutcomeListener,
   std::vector<FlushWait> flushes_;
   std::optional<EventLoop::TimerId> handshake_timer_;
   std::optional<EventLoop::TimerId> watchdog_timer_;
-  EventLoop::Clock::time_point last_frame_at_{};
+  // The last frame received or record settled: idle time runs from the later of the two, so a
+  // producer that just got its acks has a full idle period to send more.
+  EventLoop::Clock::time_point last_activity_at_{};
   // When the incomplete frame at the front of in_ began (or reading resumed); unset: none.
   std::optional<EventLoop::Clock::time_point> partial_since_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
