@@ -1,8 +1,12 @@
 #include "daemon/pipeline/table_pipeline.h"
 
 #include <algorithm>
+#include <cstdlib>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "common/log_limiter.h"
 
 namespace zerobusd::pipeline {
 
@@ -107,18 +111,50 @@ void TablePipeline::sendBatch() {
   pool_->submit(cookie, std::move(records));
 }
 
-void TablePipeline::onBatchDone(uint64_t cookie, upstream::BatchOutcome outcome, Records /*records*/) {
+void TablePipeline::onBatchDone(uint64_t cookie, upstream::BatchOutcome outcome, Records records) {
   auto it = inflight_.find(cookie);
   if (it == inflight_.end()) return;
   Batch batch = std::move(it->second);
   inflight_.erase(it);
+  if (!outcome.status.ok() && outcome.isolated) {
+    // Refused alone: some of its records are bad. Halve it until each bad record fails by
+    // itself: 2 x ceil(log2(records)) more sends for one bad record. A batch of many bad
+    // records stops halving when that budget is spent (each refusal costs the service a
+    // stream), and its parts then fail whole.
+    if (!batch.alone_sends_left) {
+      int depth = 0;
+      while ((int64_t{1} << depth) < records.size()) ++depth;
+      batch.alone_sends_left = std::make_shared<int>(2 * depth);
+    }
+    if (records.size() > 1 && *batch.alone_sends_left >= 2) {
+      *batch.alone_sends_left -= 2;
+      split(std::move(batch), std::move(records));
+      return;
+    }
+    if (records.size() > 1) {
+      // Not pinned down: some of these may be fine, so the producer may send them again.
+      outcome.retriable = true;
+      outcome.status = absl::Status(outcome.status.code(),
+                                    fmt::format("refused with other records, and zerobusd stopped searching for the bad "
+                                                "ones (these may be fine; send them again): {}",
+                                                std::string(outcome.status.message())));
+    }
+    thread_local LogLimiter limiter;  // per loop thread
+    uint64_t suppressed = 0;
+    if (limiter.allow(table_, &suppressed)) {
+      spdlog::warn("table {}: the service refused {} record(s) sent alone{}: {}{}", table_, records.size(),
+                   records.size() > 1 ? " (search budget spent)" : "", std::string(outcome.status.message()),
+                   suppressed > 0 ? fmt::format(" ({} similar not logged)", suppressed) : "");
+    }
+  }
   if (observer_) observer_(outcome);
   if (outcome.status.ok()) {
     records_durable_ += outcome.records;
     for (auto& piece : batch.pieces) piece.seg->handle->pieceDurable(*piece.seg);
   } else {
     records_failed_ += outcome.records;
-    uint16_t code = outcome.retriable ? kUpstreamUnavailable : kUpstreamRejected;
+    // Refused by the service, even when the search gave up and the records may be fine.
+    uint16_t code = outcome.retriable && !outcome.isolated ? kUpstreamUnavailable : kUpstreamRejected;
     if (outcome.status.code() == absl::StatusCode::kCancelled) code = kShuttingDown;
     std::string message = "Zerobus: " + outcome.status.ToString();
     for (auto& piece : batch.pieces) {
@@ -127,6 +163,56 @@ void TablePipeline::onBatchDone(uint64_t cookie, upstream::BatchOutcome outcome,
     }
   }
   release(batch.bytes);
+}
+
+void TablePipeline::split(Batch batch, Records records) {
+  const int n = records.size();
+  // Cut between frames where there are several (the one nearest the middle): bad records mostly
+  // come from one producer, and the others' frames then go whole, in one send each.
+  int half = n / 2;
+  if (batch.pieces.size() > 1) {
+    int best = -1;
+    int at = 0;
+    for (size_t i = 0; i + 1 < batch.pieces.size(); ++i) {
+      at += static_cast<int>(batch.pieces[i].end - batch.pieces[i].begin);
+      if (best < 0 || std::abs(at - n / 2) < std::abs(best - n / 2)) best = at;
+    }
+    half = best;
+  }
+  std::vector<std::string*> owned(static_cast<size_t>(n));
+  records.ExtractSubrange(0, n, owned.data());
+  Batch parts[2];
+  int index = 0;  // of the next record, over the whole batch
+  for (Piece& piece : batch.pieces) {
+    uint32_t count = piece.end - piece.begin;
+    if (index < half && index + static_cast<int>(count) > half) {
+      // This piece straddles the cut: it becomes two, both owed an outcome.
+      uint32_t cut = piece.begin + static_cast<uint32_t>(half - index);
+      parts[0].pieces.push_back({piece.seg, piece.begin, cut});
+      parts[1].pieces.push_back({piece.seg, cut, piece.end});
+      ++piece.seg->pieces_pending;
+    } else {
+      parts[index < half ? 0 : 1].pieces.push_back(piece);
+    }
+    index += static_cast<int>(count);
+  }
+  for (int i = 0; i < n; ++i) {
+    Batch& part = parts[i < half ? 0 : 1];
+    part.bytes += owned[static_cast<size_t>(i)]->size();
+    part.records.AddAllocated(owned[static_cast<size_t>(i)]);
+  }
+  for (Batch& part : parts) {
+    part.alone_sends_left = batch.alone_sends_left;
+    Records part_records;
+    part_records.Swap(&part.records);
+    submitAlone(std::move(part), std::move(part_records));
+  }
+}
+
+void TablePipeline::submitAlone(Batch batch, Records records) {
+  uint64_t cookie = next_cookie_++;
+  inflight_.emplace(cookie, std::move(batch));
+  pool_->submit(cookie, std::move(records), /*alone=*/true);
 }
 
 void TablePipeline::release(uint64_t bytes) {

@@ -82,12 +82,19 @@ class TablePipeline {
     std::vector<Piece> pieces;
     Records records;
     uint64_t bytes = 0;
+    // Set once the service refused the batch alone (a bad record in it): how many more alone
+    // sends its parts may cost (each refusal is a failed stream) before the rest fail whole.
+    // Shared by every part of one original batch.
+    std::shared_ptr<int> alone_sends_left;
   };
 
   void appendPiece(Piece piece, std::vector<std::string*>& owned, uint32_t from, uint32_t to,
                    uint64_t bytes);
   void sendBatch();
   void onBatchDone(uint64_t cookie, upstream::BatchOutcome outcome, Records records);
+  // A batch the service refused alone: its two halves go again alone, to find the bad records.
+  void split(Batch batch, Records records);
+  void submitAlone(Batch batch, Records records);
   void release(uint64_t bytes);
 
   EventLoop& loop_;

@@ -110,6 +110,7 @@ DaemonMetrics::Table& DaemonMetrics::table(const std::string& name) {
   t.close_signals = event("close_signal");
   t.lack_of_ack = event("lack_of_ack");
   t.batches_replayed = event("replayed_batch");
+  t.batches_isolated = event("isolated_batch");
   t.records_received = &records_received_->Add(labels);
   t.bytes_received = &bytes_received_->Add(labels);
   t.records_accepted = &records_accepted_->Add(labels);
@@ -145,6 +146,7 @@ void DaemonMetrics::publish(const std::string& name, const pipeline::TableStats&
   copyDelta(t.upstream.close_signals, t.published.close_signals, t.close_signals);
   copyDelta(t.upstream.lack_of_ack_timeouts, t.published.lack_of_ack_timeouts, t.lack_of_ack);
   copyDelta(t.upstream.batches_replayed, t.published.batches_replayed, t.batches_replayed);
+  copyDelta(t.upstream.batches_isolated, t.published.batches_isolated, t.batches_isolated);
 }
 
 void DaemonMetrics::publishTokens(const TokenMetrics& tokens) {

@@ -54,6 +54,7 @@ class DaemonMetrics final : public ipc::SessionMetrics {
     metrics::Counter* close_signals = nullptr;
     metrics::Counter* lack_of_ack = nullptr;
     metrics::Counter* batches_replayed = nullptr;
+    metrics::Counter* batches_isolated = nullptr;
     upstream::UpstreamMetrics published;  // what publish() copied last time
   };
   Table& table(const std::string& name);

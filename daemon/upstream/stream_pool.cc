@@ -84,6 +84,7 @@ StreamPool::Member* StreamPool::pick(uint64_t bytes) {
   for (auto& m : streams_) {
     if (m.retiring || !usable(*m.stream)) continue;
     ++active;
+    if (m.id == isolation_member_) continue;  // kept for an alone batch
     if (!m.stream->hasCapacity(bytes)) continue;
     bool ready = m.stream->acceptingNewBatches() || m.stream->state() == StreamState::Uninitialized;
     if (ready && m.stream->inflightBatches() < options_.grow_at_inflight_batches) {
@@ -97,13 +98,73 @@ StreamPool::Member* StreamPool::pick(uint64_t bytes) {
   return fallback;
 }
 
-void StreamPool::submit(uint64_t cookie, Records records) {
-  meta_[cookie];
-  queue_.push_back({cookie, std::move(records)});
+void StreamPool::submit(uint64_t cookie, Records records, bool alone) {
+  meta_[cookie].alone = alone;
+  (alone ? isolate_ : queue_).push_back({cookie, std::move(records)});
   pump();
 }
 
+void StreamPool::failQueued(Queued queued, absl::Status status, bool retriable) {
+  meta_.erase(queued.cookie);
+  BatchOutcome outcome;
+  outcome.cookie = queued.cookie;
+  outcome.status = std::move(status);
+  outcome.retriable = retriable;
+  outcome.records = static_cast<uint64_t>(queued.records.size());
+  callbacks_.on_batch_done(queued.cookie, std::move(outcome), std::move(queued.records));
+  checkDrained();
+}
+
+StreamPool::Member* StreamPool::reserveForIsolation() {
+  // An idle stream if there is one; else a new one if the pool may grow; else the least loaded,
+  // which takes nothing new from now on and is used once its batches are acked.
+  Member* least = nullptr;
+  int active = 0;
+  for (auto& m : streams_) {
+    if (m.retiring || !usable(*m.stream)) continue;
+    ++active;
+    if (m.stream->inflightBatches() == 0) {
+      least = &m;
+      break;
+    }
+    if (least == nullptr || m.stream->inflightBytes() < least->stream->inflightBytes()) least = &m;
+  }
+  if ((least == nullptr || least->stream->inflightBatches() > 0) && active < options_.max_streams) {
+    least = addStream();
+  }
+  if (least != nullptr) isolation_member_ = least->id;
+  return least;
+}
+
+void StreamPool::pumpIsolation() {
+  if (closing_ || isolate_.empty() || isolating_cookie_) return;  // one alone batch at a time
+  Member* member = isolation_member_ ? find(*isolation_member_) : nullptr;
+  if (member == nullptr || member->retiring || !usable(*member->stream)) {
+    isolation_member_.reset();
+    member = reserveForIsolation();
+    if (member == nullptr) return;
+  }
+  bool ready = member->stream->acceptingNewBatches() || member->stream->state() == StreamState::Uninitialized;
+  if (!ready || member->stream->inflightBatches() > 0) return;  // resumed by onBatchDone / on_state
+  Queued& next = isolate_.front();
+  auto offset = member->stream->ingest(next.records, next.cookie);
+  if (offset.ok()) {
+    member->last_busy = loop_.now();
+    isolating_cookie_ = next.cookie;
+    isolate_.pop_front();
+    if (metrics_ != nullptr) UpstreamMetrics::add(metrics_->batches_isolated);
+    return;
+  }
+  if (offset.status().code() == absl::StatusCode::kInvalidArgument) {
+    Queued failed = std::move(next);
+    isolate_.pop_front();
+    failQueued(std::move(failed), offset.status(), false);
+    pump();
+  }
+}
+
 void StreamPool::pump() {
+  pumpIsolation();
   while (!closing_ && (!retry_.empty() || !queue_.empty())) {
     auto& source = retry_.empty() ? queue_ : retry_;
     Queued& next = source.front();
@@ -119,13 +180,7 @@ void StreamPool::pump() {
       // Can never be sent (e.g. too large): fail it alone.
       Queued failed = std::move(next);
       source.pop_front();
-      meta_.erase(failed.cookie);
-      BatchOutcome outcome;
-      outcome.cookie = failed.cookie;
-      outcome.status = offset.status();
-      outcome.records = static_cast<uint64_t>(failed.records.size());
-      callbacks_.on_batch_done(failed.cookie, std::move(outcome), std::move(failed.records));
-      checkDrained();
+      failQueued(std::move(failed), offset.status(), false);
       continue;
     }
     // Closed under us, or full: this stream takes no more for now.
@@ -140,18 +195,36 @@ void StreamPool::onBatchDone(uint64_t member, BatchOutcome outcome, Records reco
   uint64_t cookie = outcome.cookie;
   auto it = meta_.find(cookie);
   if (it == meta_.end()) return;  // not ours (cannot happen)
-  if (!outcome.status.ok() && outcome.retriable && !closing_ &&
-      ++it->second.attempts < options_.max_batch_attempts) {
+  const bool was_alone = isolating_cookie_ == cookie;
+  if (was_alone) {
+    isolating_cookie_.reset();
+    isolation_member_.reset();
+  }
+  if (!outcome.status.ok() && outcome.suspect && !closing_) {
+    if (!was_alone) {
+      // Maybe innocent: it shared the call with the refused records. Find out alone.
+      it->second.alone = true;
+      requeue(cookie, std::move(records));
+      return;
+    }
+    outcome.isolated = true;  // refused alone: its own records were refused
+  } else if (!outcome.status.ok() && outcome.retriable && !closing_ &&
+             ++it->second.attempts < options_.max_batch_attempts) {
     // Another stream may do better (this one failed or closed): send it again, before new work.
-    retry_.push_back({cookie, std::move(records)});
-    loop_.post([this, alive = std::weak_ptr<bool>(alive_)] {
-      if (!alive.expired()) pump();
-    });
+    requeue(cookie, std::move(records));
     return;
   }
   meta_.erase(it);
   callbacks_.on_batch_done(cookie, std::move(outcome), std::move(records));
   checkDrained();
+  if (was_alone || (!isolate_.empty() && !isolating_cookie_)) pump();  // the reserved stream may be free now
+}
+
+void StreamPool::requeue(uint64_t cookie, Records records) {
+  (meta_[cookie].alone ? isolate_ : retry_).push_back({cookie, std::move(records)});
+  loop_.post([this, alive = std::weak_ptr<bool>(alive_)] {
+    if (!alive.expired()) pump();
+  });
 }
 
 void StreamPool::onStreamState(uint64_t member, StreamState state) {
@@ -189,6 +262,7 @@ void StreamPool::removeStream(uint64_t member) {
   auto it = std::find_if(streams_.begin(), streams_.end(), [&](const Member& m) { return m.id == member; });
   if (it == streams_.end()) return;
   spdlog::debug("stream pool: stream #{} left ({})", member, stateName(it->stream->state()));
+  if (isolation_member_ == member) isolation_member_.reset();  // pumpIsolation reserves another
   streams_.erase(it);
 }
 
@@ -198,7 +272,7 @@ void StreamPool::checkIdle() {
   int active = 0;
   for (auto& m : streams_) active += (!m.retiring && usable(*m.stream)) ? 1 : 0;
   for (auto& m : streams_) {
-    if (!usable(*m.stream) || m.stream->inflightBatches() > 0) continue;
+    if (!usable(*m.stream) || m.stream->inflightBatches() > 0 || m.id == isolation_member_) continue;
     bool idle = now - m.last_busy > std::chrono::milliseconds(options_.idle_close_ms);
     if (m.retiring || (idle && active > options_.min_streams)) {
       if (!m.retiring) --active;
@@ -227,17 +301,11 @@ void StreamPool::checkDrained() {
 
 void StreamPool::close(std::function<void()> done) {
   closing_ = true;
-  for (auto* source : {&retry_, &queue_}) {
+  for (auto* source : {&isolate_, &retry_, &queue_}) {
     while (!source->empty()) {
       Queued q = std::move(source->front());
       source->pop_front();
-      meta_.erase(q.cookie);
-      BatchOutcome outcome;
-      outcome.cookie = q.cookie;
-      outcome.status = absl::CancelledError("The daemon is shutting down");
-      outcome.retriable = true;
-      outcome.records = static_cast<uint64_t>(q.records.size());
-      callbacks_.on_batch_done(q.cookie, std::move(outcome), std::move(q.records));
+      failQueued(std::move(q), absl::CancelledError("The daemon is shutting down"), true);
     }
   }
   auto remaining = std::make_shared<size_t>(streams_.size());

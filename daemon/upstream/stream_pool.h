@@ -9,6 +9,13 @@
 // Error contract: every submitted batch gets exactly one on_batch_done: durable, or failed
 // (records handed back). Retriable failures of one stream are retried on the pool up to
 // `max_batch_attempts` before they are reported.
+//
+// Isolation: when the service refuses records mid-stream (INVALID_ARGUMENT), it ends the whole
+// call, and every batch in flight on it is a suspect (BatchOutcome::suspect). One producer's bad
+// record must not fail everyone else's, so each suspect is sent again *alone*: on a stream
+// reserved for it, with nothing else in flight, one such batch at a time. Alone and refused,
+// it is the guilty one and is reported (`isolated`); the owner may split it and submit the
+// halves alone (submit(..., alone)). Alone and acked, it was innocent.
 
 #include <chrono>
 #include <cstdint>
@@ -51,7 +58,8 @@ class StreamPool {
   ~StreamPool();
 
   void start();  // opens min_streams
-  void submit(uint64_t cookie, Records records);
+  // `alone`: send it only as the one batch on a call (isolation, above).
+  void submit(uint64_t cookie, Records records, bool alone = false);
   // Completes when every batch submitted so far is final.
   void drain(std::function<void()> done);
   // Closes every stream (after their flush); batches still queued fail as CANCELLED.
@@ -75,11 +83,16 @@ class StreamPool {
   };
   struct Meta {
     int attempts = 0;
+    bool alone = false;  // to be sent alone (a suspect, or the owner asked)
   };
 
   Member* addStream();
   Member* pick(uint64_t bytes);
   void pump();
+  void pumpIsolation();
+  Member* reserveForIsolation();
+  void requeue(uint64_t cookie, Records records);
+  void failQueued(Queued queued, absl::Status status, bool retriable);
   void onBatchDone(uint64_t member, BatchOutcome outcome, Records records);
   void onStreamState(uint64_t member, StreamState state);
   void onCloseSignal(uint64_t member);
@@ -99,6 +112,11 @@ class StreamPool {
   std::vector<Member> streams_;
   std::deque<Queued> queue_;
   std::deque<Queued> retry_;  // failed retriably on one stream: sent again before queue_
+  std::deque<Queued> isolate_;  // to be sent alone, in order, one at a time
+  // The stream reserved for the next alone batch (it takes nothing else), and that batch once
+  // it is on the stream.
+  std::optional<uint64_t> isolation_member_;
+  std::optional<uint64_t> isolating_cookie_;
   std::map<uint64_t, Meta> meta_;  // batches submitted and not yet final
   std::vector<std::function<void()>> drain_waiters_;
   std::optional<EventLoop::TimerId> idle_timer_;

@@ -19,6 +19,7 @@ struct UpstreamMetrics {
   std::atomic<uint64_t> bytes_durable{0};
   std::atomic<uint64_t> batches_failed{0};
   std::atomic<uint64_t> batches_replayed{0};    // re-sent on a new call after a recovery
+  std::atomic<uint64_t> batches_isolated{0};    // sent alone to find records the service refused
   std::atomic<uint64_t> requests_sent{0};
 
   static void add(std::atomic<uint64_t>& counter, uint64_t n = 1) {

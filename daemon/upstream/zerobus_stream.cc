@@ -217,14 +217,14 @@ void ZerobusStream::attemptFailed(const absl::Status& error) {
   });
 }
 
-void ZerobusStream::callFailed(const absl::Status& error) {
+void ZerobusStream::callFailed(const absl::Status& error, bool from_service) {
   abandonCall();
   last_error_ = error;
   if (isAuthError(error)) invalidate_token_ = true;
   if (!options_.recovery || !isRetriable(error)) {
     spdlog::warn("zerobus stream {} on {} failed: {}", stream_id_, target_.table_name,
                  error.ToString());
-    fail(error);
+    fail(error, from_service && error.code() == absl::StatusCode::kInvalidArgument);
     return;
   }
   // A service that drops every stream at once would otherwise log a line per stream and retry.
@@ -271,7 +271,8 @@ void ZerobusStream::abandonCall() {
   draining_for_pause_ = false;
 }
 
-void ZerobusStream::fail(const absl::Status& error) {
+void ZerobusStream::fail(const absl::Status& error, bool refused_records) {
+  const size_t on_the_wire = sent_;  // the first sent_ pending batches were on the failed call
   abandonCall();
   for (auto* timer : {&attempt_timer_, &backoff_timer_, &pause_timer_, &drain_timer_}) {
     cancelTimer(*timer);
@@ -285,10 +286,17 @@ void ZerobusStream::fail(const absl::Status& error) {
   failed.swap(pending_);
   sent_ = 0;
   inflight_bytes_ = 0;
-  for (auto& entry : failed) {
+  for (size_t i = 0; i < failed.size(); ++i) {
+    const auto& entry = failed[i];
     UpstreamMetrics::add(metrics_->batches_failed);
     BatchOutcome outcome{entry->cookie, entry->logical, error, retriable, now - entry->enqueued,
                          entry->records, entry->bytes, entry->sends > 1};
+    if (refused_records && i < on_the_wire) {
+      outcome.suspect = true;
+    } else if (refused_records) {
+      // The service never saw this batch on the call it refused: another stream may take it.
+      outcome.retriable = true;
+    }
     callbacks_.on_batch_done(std::move(outcome), takeRecords(entry->request));
   }
   auto flushes = std::move(flushes_);
@@ -423,7 +431,7 @@ void ZerobusStream::onCallDone(uint64_t call_id, grpc::Status status) {
   } else if (phase == CallPhase::Ending && draining && status.ok()) {
     recoverNow();
   } else if (phase != CallPhase::None) {
-    callFailed(fromGrpc(status));
+    callFailed(fromGrpc(status), /*from_service=*/true);
   }
 }
 

@@ -45,6 +45,11 @@ struct BatchOutcome {
   uint64_t records = 0;
   uint64_t bytes = 0;
   bool replayed = false;         // was sent on more than one call (duplicates possible)
+  // The service refused a message's records (INVALID_ARGUMENT mid-stream) while this batch was
+  // in flight on the call: the refused records may be this batch's or another's. A pool sends
+  // such a batch again alone to find out (StreamPool); alone, it is `isolated` as well.
+  bool suspect = false;
+  bool isolated = false;         // set by the pool: the batch was refused while alone on a call
 };
 
 struct StreamCallbacks {
@@ -123,10 +128,14 @@ class ZerobusStream final : public CallSink, public std::enable_shared_from_this
   void beginAttempt();
   void onToken(uint64_t attempt, absl::StatusOr<std::string> token);
   void attemptFailed(const absl::Status& error);
-  void callFailed(const absl::Status& error);  // mid-stream
+  // Mid-stream. `from_service`: the service ended the call with this status (not our own check
+  // of its answers), so an INVALID_ARGUMENT means it refused records in flight.
+  void callFailed(const absl::Status& error, bool from_service = false);
   void recoverNow();
   void abandonCall();
-  void fail(const absl::Status& error);
+  // Fails every pending batch. With `refused_records`, the service refused records of one of
+  // the batches in flight: those are suspects, and the never-sent ones (innocent) fail retriably.
+  void fail(const absl::Status& error, bool refused_records = false);
   void maybeWrite();
   void applyAck(int64_t ack);
   void onCloseSignal(const zb::CloseStreamSignal& signal);

@@ -252,6 +252,9 @@ TEST_F(DaemonEndToEndTest, NonRetriableUpstreamFailureIsReportedPerRecord) {
   admin("/admin/faults/acks", {{"mode", "stop"}});
   client.sendRecords(handle, 0, airQualityRecords(0, 30));
   ASSERT_TRUE(fake::testing::waitFor([&] { return counters().received_records == 30; }));
+  // The table changed under the stream: the call ends INVALID_ARGUMENT, and so does every new
+  // stream's creation (the batches, sent again alone to find a bad record, fail there).
+  admin("/admin/faults/create", {{"count", -1}, {"code", "INVALID_ARGUMENT"}, {"message", "schema changed"}});
   admin("/admin/faults/abort", {{"code", "INVALID_ARGUMENT"}, {"message", "schema changed"}});
   std::vector<f::Reject> rejects;
   ASSERT_TRUE(client.waitDurable(handle, 30, &rejects));
@@ -263,6 +266,92 @@ TEST_F(DaemonEndToEndTest, NonRetriableUpstreamFailureIsReportedPerRecord) {
     EXPECT_NE(std::string(r.message).find("schema changed"), std::string::npos);
   }
   EXPECT_EQ(rejected, 30u);
+}
+
+TEST_F(DaemonEndToEndTest, ARecordTheServiceRefusesFailsAloneAndEveryOtherRecordLands) {
+  // The daemon checks a JSON record's syntax, not its keys: a record with a column the table
+  // lacks reaches the service, which ends the whole call. Every batch in flight on it is sent
+  // again alone, and the refused one is halved until the bad record fails by itself. A long
+  // linger puts both producers' records in one batch.
+  startDaemon("", "    batch: {linger_ms: 200}\n");
+  RawClient good(socketPath());
+  RawClient careless(socketPath());
+  ASSERT_TRUE(good.hello());
+  ASSERT_TRUE(careless.hello());
+  uint32_t good_handle = good.open(kEvents, f::RecordType::kJson);
+  uint32_t careless_handle = careless.open(kEvents, f::RecordType::kJson);
+  ASSERT_NE(good_handle, 0u);
+  ASSERT_NE(careless_handle, 0u);
+  std::vector<std::string> careless_records = eventRecords(100, 20);
+  careless_records[13] = R"({"id":113,"kind":"k","colour":"red"})";
+  ASSERT_TRUE(good.sendRecords(good_handle, 0, eventRecords(0, 50)));
+  ASSERT_TRUE(careless.sendRecords(careless_handle, 0, careless_records));
+
+  std::vector<f::Reject> good_rejects;
+  std::vector<f::Reject> careless_rejects;
+  ASSERT_TRUE(good.waitDurable(good_handle, 50, &good_rejects));
+  ASSERT_TRUE(careless.waitDurable(careless_handle, 20, &careless_rejects));
+  EXPECT_TRUE(good_rejects.empty());
+  ASSERT_EQ(careless_rejects.size(), 1u);
+  EXPECT_EQ(careless_rejects[0].first_seq, 13u);
+  EXPECT_EQ(careless_rejects[0].count, 1u);
+  EXPECT_EQ(careless_rejects[0].error_code, f::ErrorCode::kUpstreamRejected);
+  EXPECT_FALSE(careless_rejects[0].retriable);
+  EXPECT_NE(std::string(careless_rejects[0].message).find("colour"), std::string::npos)
+      << careless_rejects[0].message;
+  // Every other record landed (some perhaps twice: a refused call's earlier messages may have
+  // landed unacked), and the bad one never did.
+  std::set<int64_t> ids;
+  for (const auto& row : landedRows(kEvents)) ids.insert(row["row"]["id"].get<int64_t>());
+  EXPECT_EQ(ids.size(), 69u);
+  EXPECT_FALSE(ids.contains(113));
+  EXPECT_GE(counters(kEvents).rejected_messages, 2u);  // shared, then alone (and halves)
+  // Published once a second: counted as soon as a scrape shows it.
+  const std::string isolated =
+      "zerobusd_stream_events_total{event=\"isolated_batch\",table=\"" + std::string(kEvents) + "\"} ";
+  EXPECT_TRUE(fake::testing::waitFor([&] {
+    std::string text = metricsText();
+    size_t at = text.find(isolated);
+    return at != std::string::npos && text.compare(at + isolated.size(), 2, "0\n") != 0;
+  })) << metricsText();
+}
+
+TEST_F(DaemonEndToEndTest, ABatchOfManyRefusedRecordsCostsABoundedNumberOfStreams) {
+  // Every record of one producer is bad: halving down to each would cost the service a failed
+  // stream per record. The search cuts between producers' frames first, so the good frame goes
+  // whole and lands; it stops at its budget (2 x ceil(log2(records)) sends of the parts of one
+  // batch), and the bad parts not pinned down fail whole, retriably (they might be fine).
+  startDaemon("", "    batch: {linger_ms: 200}\n");
+  RawClient good(socketPath());
+  RawClient careless(socketPath());
+  ASSERT_TRUE(good.hello());
+  ASSERT_TRUE(careless.hello());
+  uint32_t good_handle = good.open(kEvents, f::RecordType::kJson);
+  uint32_t careless_handle = careless.open(kEvents, f::RecordType::kJson);
+  std::vector<std::string> bad;
+  for (int i = 0; i < 64; ++i) bad.push_back(fmt::format(R"({{"id":{},"colour":"red"}})", 1000 + i));
+  ASSERT_TRUE(careless.sendRecords(careless_handle, 0, bad));
+  ASSERT_TRUE(good.sendRecords(good_handle, 0, eventRecords(0, 50)));
+
+  std::vector<f::Reject> good_rejects;
+  std::vector<f::Reject> careless_rejects;
+  ASSERT_TRUE(good.waitDurable(good_handle, 50, &good_rejects));
+  ASSERT_TRUE(careless.waitDurable(careless_handle, 64, &careless_rejects));
+  EXPECT_TRUE(good_rejects.empty());
+  uint64_t rejected = 0;
+  for (const auto& r : careless_rejects) {
+    rejected += r.count;
+    EXPECT_EQ(r.error_code, f::ErrorCode::kUpstreamRejected);
+    // Pinned down to one record: final; a part the search gave up on: may be sent again.
+    EXPECT_EQ(r.retriable, r.count > 1) << r.first_seq << "+" << r.count << ": " << r.message;
+  }
+  EXPECT_EQ(rejected, 64u);
+  std::set<int64_t> ids;
+  for (const auto& row : landedRows(kEvents)) ids.insert(row["row"]["id"].get<int64_t>());
+  EXPECT_EQ(ids.size(), 50u);
+  // At most one batch of 114 records: the shared call, the batch alone, then 2 x 7 halves.
+  // Halving every bad record out would have cost 129.
+  EXPECT_LE(counters(kEvents).rejected_messages, 16u);
 }
 
 TEST_F(DaemonEndToEndTest, FullTableQueuePausesTheProducerInsteadOfDropping) {

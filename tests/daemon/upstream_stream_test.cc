@@ -182,6 +182,9 @@ TEST_F(UpstreamStreamTest, NonRetriableStatusMidStreamFailsAndHandsEveryBatchBac
     EXPECT_EQ(o.outcome.status.code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(o.outcome.status.message(), "bad");
     EXPECT_FALSE(o.outcome.retriable);
+    // Every batch was on the call the service refused: each may hold the bad records.
+    EXPECT_TRUE(o.outcome.suspect);
+    EXPECT_FALSE(o.outcome.isolated);  // that is for a pool to find out
     EXPECT_EQ(o.records_back, 5);
   }
   EXPECT_EQ(state(), StreamState::Failed);
@@ -202,7 +205,21 @@ TEST_F(UpstreamStreamTest, UndecodableRecordFailsTheStreamNonRetriably) {
   EXPECT_TRUE(all[1].outcome.status.ok());
   EXPECT_EQ(all[2].outcome.status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(all[2].outcome.retriable);
+  EXPECT_TRUE(all[2].outcome.suspect);
   EXPECT_EQ(state(), StreamState::Failed);
+}
+
+TEST_F(UpstreamStreamTest, NonRetriableStatusAtCreationIsNoRecordsFault) {
+  // A refused creation (e.g. a descriptor that does not match the table) says nothing about
+  // the records: sending them alone would fail the same way.
+  admin("/admin/faults/create", {{"count", -1}, {"code", "INVALID_ARGUMENT"}, {"message", "schema"}});
+  open();
+  ingest(2, 5);
+  ASSERT_TRUE(waitOutcomes(2));
+  for (const auto& o : outcomes()) {
+    EXPECT_EQ(o.outcome.status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_FALSE(o.outcome.suspect);
+  }
 }
 
 TEST_F(UpstreamStreamTest, AckStallIsDetectedAndTheStreamRecovers) {
