@@ -208,6 +208,8 @@ void StreamPool::onBatchDone(uint64_t member, BatchOutcome outcome, Records reco
       return;
     }
     outcome.isolated = true;  // refused alone: its own records were refused
+  } else if (!outcome.status.ok() && outcome.suspect) {
+    outcome.retriable = true;  // stopping: no time to find out, and it may well be fine
   } else if (!outcome.status.ok() && outcome.retriable && !closing_ &&
              ++it->second.attempts < options_.max_batch_attempts) {
     // Another stream may do better (this one failed or closed): send it again, before new work.
