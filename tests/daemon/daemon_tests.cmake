@@ -17,6 +17,11 @@ zerobusd_add_test(config_diff_test
   LIBS zerobusd_server
   LABELS unit)
 
+zerobusd_add_test(refused_records_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/refused_records_test.cc
+  LIBS zerobusd_daemon_fixture
+  LABELS integration)
+
 zerobusd_add_test(access_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/access_test.cc
   LIBS zerobusd_daemon_fixture
