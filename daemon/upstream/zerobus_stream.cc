@@ -221,15 +221,19 @@ void ZerobusStream::callFailed(const absl::Status& error, bool from_service) {
   abandonCall();
   last_error_ = error;
   if (isAuthError(error)) invalidate_token_ = true;
+  uint64_t suppressed = 0;
   if (!options_.recovery || !isRetriable(error)) {
-    spdlog::warn("zerobus stream {} on {} failed: {}", stream_id_, target_.table_name,
-                 error.ToString());
+    // Refused records fail a stream per halving while the pool isolates them: rate-limited.
+    thread_local LogLimiter failures(10);  // per loop thread
+    if (failures.allow(target_.table_name, &suppressed)) {
+      spdlog::warn("zerobus stream {} on {} failed: {}{}", stream_id_, target_.table_name, error.ToString(),
+                   suppressed > 0 ? fmt::format(" ({} similar not logged)", suppressed) : "");
+    }
     fail(error, from_service && error.code() == absl::StatusCode::kInvalidArgument);
     return;
   }
   // A service that drops every stream at once would otherwise log a line per stream and retry.
   thread_local LogLimiter limiter(10);  // per loop thread
-  uint64_t suppressed = 0;
   if (limiter.allow(target_.table_name, &suppressed)) {
     spdlog::info("zerobus stream {} on {} ended ({}); recovering{}", stream_id_, target_.table_name,
                  error.ToString(), suppressed > 0 ? fmt::format(" ({} similar not logged)", suppressed) : "");
