@@ -160,6 +160,11 @@ void StreamPool::pumpIsolation() {
     isolate_.pop_front();
     failQueued(std::move(failed), offset.status(), false);
     pump();
+  } else if (offset.status().code() == absl::StatusCode::kFailedPrecondition) {
+    // Closed under us: reserve another (each pass retires one stream, so this ends).
+    member->retiring = true;
+    isolation_member_.reset();
+    pumpIsolation();
   }
 }
 
