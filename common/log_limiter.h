@@ -20,6 +20,11 @@ class LogLimiter {
 
   // True if a line for `key` may be logged now; `*suppressed` is how many were dropped since
   // the last one let through (to mention in it).
+  // What a line let through appends for the `suppressed` lines dropped before it ("" if none).
+  static std::string note(uint64_t suppressed) {
+    return suppressed > 0 ? " (" + std::to_string(suppressed) + " similar not logged)" : "";
+  }
+
   bool allow(const std::string& key, uint64_t* suppressed, Clock::time_point now = Clock::now()) {
     Window& w = windows_[key];
     if (now - w.start >= period_) {

@@ -144,7 +144,7 @@ void TablePipeline::onBatchDone(uint64_t cookie, upstream::BatchOutcome outcome,
     if (limiter.allow(table_, &suppressed)) {
       spdlog::warn("table {}: the service refused {} record(s) sent alone{}: {}{}", table_, records.size(),
                    records.size() > 1 ? " (search budget spent)" : "", std::string(outcome.status.message()),
-                   suppressed > 0 ? fmt::format(" ({} similar not logged)", suppressed) : "");
+                   LogLimiter::note(suppressed));
     }
   }
   if (observer_) observer_(outcome);

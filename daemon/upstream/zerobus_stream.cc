@@ -227,7 +227,7 @@ void ZerobusStream::callFailed(const absl::Status& error, bool from_service) {
     thread_local LogLimiter failures(10);  // per loop thread
     if (failures.allow(target_.table_name, &suppressed)) {
       spdlog::warn("zerobus stream {} on {} failed: {}{}", stream_id_, target_.table_name, error.ToString(),
-                   suppressed > 0 ? fmt::format(" ({} similar not logged)", suppressed) : "");
+                   LogLimiter::note(suppressed));
     }
     fail(error, from_service && error.code() == absl::StatusCode::kInvalidArgument);
     return;
@@ -236,7 +236,7 @@ void ZerobusStream::callFailed(const absl::Status& error, bool from_service) {
   thread_local LogLimiter limiter(10);  // per loop thread
   if (limiter.allow(target_.table_name, &suppressed)) {
     spdlog::info("zerobus stream {} on {} ended ({}); recovering{}", stream_id_, target_.table_name,
-                 error.ToString(), suppressed > 0 ? fmt::format(" ({} similar not logged)", suppressed) : "");
+                 error.ToString(), LogLimiter::note(suppressed));
   }
   recoverNow();
 }

@@ -19,6 +19,8 @@ TEST(LogLimiter, LetsABurstThroughThenCountsWhatItDrops) {
   EXPECT_EQ(suppressed, 0u);
   EXPECT_TRUE(limiter.allow("k", &suppressed, t0 + std::chrono::seconds(11)));
   EXPECT_EQ(suppressed, 2u);  // the first line of the new period says what was dropped
+  EXPECT_EQ(LogLimiter::note(suppressed), " (2 similar not logged)");
+  EXPECT_EQ(LogLimiter::note(0), "");
 }
 
 }  // namespace
