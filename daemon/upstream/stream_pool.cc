@@ -1,6 +1,7 @@
 #include "daemon/upstream/stream_pool.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -15,6 +16,11 @@ uint64_t recordBytes(const Records& records) {
 
 bool usable(const ZerobusStream& s) {
   return s.state() != StreamState::Failed && s.state() != StreamState::Closed;
+}
+
+// May be handed a batch now (a stream not yet opened queues it until it is).
+bool takesNewBatches(const ZerobusStream& s) {
+  return s.acceptingNewBatches() || s.state() == StreamState::Uninitialized;
 }
 }  // namespace
 
@@ -44,6 +50,12 @@ StreamPool::Member* StreamPool::find(uint64_t member) {
     if (m.id == member) return &m;
   }
   return nullptr;
+}
+
+int StreamPool::activeStreams() const {
+  int n = 0;
+  for (const auto& m : streams_) n += (!m.retiring && usable(*m.stream)) ? 1 : 0;
+  return n;
 }
 
 int StreamPool::openStreams() const {
@@ -86,8 +98,7 @@ StreamPool::Member* StreamPool::pick(uint64_t bytes) {
     ++active;
     if (m.id == isolation_member_) continue;  // kept for an alone batch
     if (!m.stream->hasCapacity(bytes)) continue;
-    bool ready = m.stream->acceptingNewBatches() || m.stream->state() == StreamState::Uninitialized;
-    if (ready && m.stream->inflightBatches() < options_.grow_at_inflight_batches) {
+    if (takesNewBatches(*m.stream) && m.stream->inflightBatches() < options_.grow_at_inflight_batches) {
       if (best == nullptr || m.stream->inflightBytes() < best->stream->inflightBytes()) best = &m;
     } else if (fallback == nullptr || m.stream->inflightBytes() < fallback->stream->inflightBytes()) {
       fallback = &m;
@@ -118,18 +129,13 @@ void StreamPool::failQueued(Queued queued, absl::Status status, bool retriable) 
 StreamPool::Member* StreamPool::reserveForIsolation() {
   // An idle stream if there is one; else a new one if the pool may grow; else the least loaded,
   // which takes nothing new from now on and is used once its batches are acked.
+  auto load = [](const Member& m) { return std::pair(m.stream->inflightBatches() > 0, m.stream->inflightBytes()); };
   Member* least = nullptr;
-  int active = 0;
   for (auto& m : streams_) {
     if (m.retiring || !usable(*m.stream)) continue;
-    ++active;
-    if (m.stream->inflightBatches() == 0) {
-      least = &m;
-      break;
-    }
-    if (least == nullptr || m.stream->inflightBytes() < least->stream->inflightBytes()) least = &m;
+    if (least == nullptr || load(m) < load(*least)) least = &m;
   }
-  if ((least == nullptr || least->stream->inflightBatches() > 0) && active < options_.max_streams) {
+  if ((least == nullptr || least->stream->inflightBatches() > 0) && activeStreams() < options_.max_streams) {
     least = addStream();
   }
   if (least != nullptr) isolation_member_ = least->id;
@@ -144,8 +150,7 @@ void StreamPool::pumpIsolation() {
     member = reserveForIsolation();
     if (member == nullptr) return;
   }
-  bool ready = member->stream->acceptingNewBatches() || member->stream->state() == StreamState::Uninitialized;
-  if (!ready || member->stream->inflightBatches() > 0) return;  // resumed by onBatchDone / on_state
+  if (!takesNewBatches(*member->stream) || member->stream->inflightBatches() > 0) return;  // resumed by onBatchDone / on_state
   Queued& next = isolate_.front();
   auto offset = member->stream->ingest(next.records, next.cookie);
   if (offset.ok()) {
@@ -244,9 +249,7 @@ void StreamPool::onStreamState(uint64_t member, StreamState state) {
     if (alive.expired()) return;
     removeStream(member);
     if (!closing_) {
-      int active = 0;
-      for (auto& m : streams_) active += (!m.retiring && usable(*m.stream)) ? 1 : 0;
-      if (active < options_.min_streams) addStream();
+      if (activeStreams() < options_.min_streams) addStream();
       pump();
     }
     checkDrained();
@@ -259,8 +262,7 @@ void StreamPool::onCloseSignal(uint64_t member) {
   // Make-before-break: new batches go to a replacement while this one drains and reconnects;
   // once it is idle it is closed (checkIdle), so the pool does not grow for good.
   m->retiring = true;
-  int active = 0;
-  for (auto& other : streams_) active += (!other.retiring && usable(*other.stream)) ? 1 : 0;
+  int active = activeStreams();
   if (active < options_.min_streams || (active == 0)) addStream();
   pump();
 }
@@ -276,8 +278,7 @@ void StreamPool::removeStream(uint64_t member) {
 void StreamPool::checkIdle() {
   idle_timer_.reset();
   auto now = loop_.now();
-  int active = 0;
-  for (auto& m : streams_) active += (!m.retiring && usable(*m.stream)) ? 1 : 0;
+  int active = activeStreams();
   for (auto& m : streams_) {
     if (!usable(*m.stream) || m.stream->inflightBatches() > 0 || m.id == isolation_member_) continue;
     bool idle = now - m.last_busy > std::chrono::milliseconds(options_.idle_close_ms);

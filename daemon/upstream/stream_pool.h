@@ -100,6 +100,7 @@ class StreamPool {
   void checkIdle();
   void checkDrained();
   Member* find(uint64_t member);
+  int activeStreams() const;  // usable and not retiring
 
   EventLoop& loop_;
   PoolOptions options_;
