@@ -1,6 +1,7 @@
 #include "daemon/pipeline/table_pipeline.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -122,16 +123,15 @@ void TablePipeline::onBatchDone(uint64_t cookie, upstream::BatchOutcome outcome,
     // records stops halving when that budget is spent (each refusal costs the service a
     // stream), and its parts then fail whole.
     if (!batch.alone_sends_left) {
-      int depth = 0;
-      while ((int64_t{1} << depth) < records.size()) ++depth;
+      auto depth = static_cast<int>(std::bit_width(static_cast<uint32_t>(records.size() - 1)));  // ceil(log2)
       batch.alone_sends_left = std::make_shared<int>(2 * depth);
     }
-    if (records.size() > 1 && *batch.alone_sends_left >= 2) {
-      *batch.alone_sends_left -= 2;
-      split(std::move(batch), std::move(records));
-      return;
-    }
     if (records.size() > 1) {
+      if (*batch.alone_sends_left >= 2) {
+        *batch.alone_sends_left -= 2;
+        split(std::move(batch), std::move(records));
+        return;
+      }
       // Not pinned down: some of these may be fine, so the producer may send them again.
       outcome.retriable = true;
       outcome.status = absl::Status(outcome.status.code(),
